@@ -1,0 +1,10 @@
+/*
+ * weft.h: the umbrella header. Include this one; it pulls in every part of
+ * the public API. Public headers include only libc and each other.
+ */
+#ifndef WEFT_H
+#define WEFT_H
+
+#include "weft/rt.h"
+
+#endif /* WEFT_H */

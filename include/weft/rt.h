@@ -1,0 +1,189 @@
+/*
+ * weft/rt.h: the runtime, tasks, sleeping and yielding.
+ *
+ * Conventions that hold for every function in weft:
+ * - Errors are returned, never reported through errno: 0 (or a count) on
+ *   success, a negative errno code on failure. weft_strerror() names them.
+ * - "Suspends" means the calling task may be switched out and may resume on
+ *   another worker thread. Never hold a pthread mutex, a pointer to
+ *   thread-local data or a value of errno across a call that suspends.
+ * - A suspending function called from outside a task returns -EPERM.
+ * - Cancellation (weft_cancel) is delivered once, as -ECANCELED, by the
+ *   cancelled task's current or next suspension point.
+ */
+#ifndef WEFT_RT_H
+#define WEFT_RT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A task's body. It receives the argument given to the spawn and may store a
+ * result in *result (initially NULL). It returns 0 on success, or a negative
+ * errno code: the task then counts as failed with that code, except
+ * -ECANCELED, which makes the task count as cancelled (asyncio's rule: a
+ * coroutine that lets CancelledError out is a cancelled task). */
+typedef int (*weft_fn)(void *arg, void **result);
+
+/* A handle to a task. The spawner owns it until it calls weft_detach() exactly
+ * once (after weft_await(), or instead of it). */
+typedef struct weft_task weft_task;
+
+/* The state of a task, as weft_task_state() reports it. */
+typedef enum weft_task_state {
+  WEFT_TASK_PENDING = 0, /* not finished: queued, running or suspended */
+  WEFT_TASK_DONE,        /* its function returned 0 */
+  WEFT_TASK_FAILED,      /* its function returned a negative code */
+  WEFT_TASK_CANCELLED,   /* cancelled before it ran, or it returned -ECANCELED */
+} weft_task_state;
+
+/* ---- the runtime ------------------------------------------------------- */
+
+/* Runtime settings. Initialise with weft_config_init(), then change fields. */
+typedef struct weft_config {
+  /* Number of worker threads (event loops). 0 means one per processing unit.
+   * This release runs one worker; larger values return -ENOTSUP from
+   * weft_run(). */
+  int workers;
+  /* Default stack size of a task in bytes (rounded up to a page multiple,
+   * at least WEFT_STACK_MIN). 0 means 64 KiB (256 KiB in sanitizer builds). */
+  size_t stack_size;
+  /* Seconds to let tasks still running at shutdown finish after they were
+   * cancelled, before they are reported as stragglers. Default 5. */
+  double shutdown_grace;
+  /* Print a report of tasks that were still pending at shutdown (asyncio's
+   * "Task was destroyed but it is pending") to stderr. Default false. */
+  bool debug;
+} weft_config;
+
+/* The smallest stack a task may ask for. */
+#define WEFT_STACK_MIN ((size_t)16 * 1024)
+
+/* Fills *cfg with the defaults. Never fails. */
+void weft_config_init(weft_config *cfg);
+
+/* asyncio.run(): starts a runtime, runs main_fn(arg, result) as its main
+ * task, and when that task returns, cancels every task still running, waits
+ * for them (up to cfg->shutdown_grace), and tears the runtime down.
+ * cfg may be NULL for the defaults. Blocks the calling thread, which must not
+ * be a weft worker.
+ * Returns the main task's return value (0, or its negative code), or
+ * -EINVAL for a NULL main_fn or a bad config, -EDEADLK when called from inside
+ * a task, -ENOTSUP for a configuration this release cannot run, or -ENOMEM. */
+int weft_run(const weft_config *cfg, weft_fn main_fn, void *arg, void **result);
+
+/* ---- spawning ---------------------------------------------------------- */
+
+/* Per-spawn options. Zero-initialise, then set what you need. */
+typedef struct weft_spawn_opts {
+  const char *name;  /* shown in reports; copied; NULL means the spawn site */
+  size_t stack_size; /* 0 means the runtime default; else >= WEFT_STACK_MIN */
+} weft_spawn_opts;
+
+/* asyncio.create_task(): queues fn(arg, &result) as a new task at the back of
+ * the current worker's ready queue; it runs when the worker reaches it (lazy,
+ * FIFO). Its stack is taken when it first runs, so queued tasks cost no
+ * stack. Must be called from a task. Does not suspend.
+ * On success stores the handle in *out and returns 0. Errors: -EINVAL (NULL
+ * out or fn, stack size below WEFT_STACK_MIN), -EPERM (not called from a
+ * task), -ESHUTDOWN (the runtime is shutting down), -ENOMEM.
+ * The macro records the spawn site (file:line); call weft_spawn_at directly
+ * to give your own. */
+int weft_spawn_at(weft_task **out, weft_fn fn, void *arg,
+                  const weft_spawn_opts *opts, const char *file, int line);
+#define weft_spawn(out, fn, arg)                                               \
+  weft_spawn_at((out), (fn), (arg), NULL, __FILE__, __LINE__)
+#define weft_spawn_opt(out, fn, arg, opts)                                     \
+  weft_spawn_at((out), (fn), (arg), (opts), __FILE__, __LINE__)
+
+/* ---- the three operations on a handle ---------------------------------- */
+
+/* await task: waits until t has finished. Suspends only if t has not finished
+ * yet (awaiting a finished task does not yield, as in asyncio). Returns
+ * 0 with the task's result in *result (result may be NULL), the task's
+ * negative code if it failed, or -ECANCELED if it was cancelled. The handle
+ * stays valid: release it with weft_detach().
+ * Also returns -ECANCELED if the awaiting task is itself cancelled while it
+ * waits; as in asyncio, t is then cancelled too (use weft_task_state() to
+ * tell the cases apart). Other errors: -EINVAL (NULL t), -EDEADLK (a task
+ * awaiting itself), -EPERM (not called from a task).
+ * Cancellation-safe: nothing is lost; awaiting again is allowed. */
+int weft_await(weft_task *t, void **result);
+
+/* Releases the handle. A task that has not finished runs on, detached; no
+ * one can await it any more. t must not be used afterwards. Any thread.
+ * NULL is ignored. */
+void weft_detach(weft_task *t);
+
+/* task.cancel(): asks t to stop. The request is delivered once, as
+ * -ECANCELED from t's current or next suspension point; a task cancelled
+ * before it first ran never enters its function. Returns 0 when the request
+ * was made, -EALREADY if t has already finished (nothing happens, as
+ * task.cancel() returns False), -EINVAL for NULL. Does not suspend: pair it
+ * with weft_await() to wait for the end. Any thread. */
+int weft_cancel(weft_task *t);
+
+/* The task's state now. Any thread. */
+weft_task_state weft_task_state_of(const weft_task *t);
+
+/* The task's name (its spawn site "file:line" if it was given none). */
+const char *weft_task_name(const weft_task *t);
+
+/* ---- waiting on many tasks --------------------------------------------- */
+
+/* weft_gather() flags. */
+enum {
+  /* asyncio.gather(..., return_exceptions=True): wait for every task and
+   * report each one's code in statuses[]; the return value is then 0 unless
+   * the caller itself is cancelled. */
+  WEFT_GATHER_ALL = 1u << 0,
+};
+
+/* asyncio.gather(): waits for the n tasks. results[i] (if results is not
+ * NULL) receives task i's result and statuses[i] (if statuses is not NULL)
+ * its code (0, its negative code, or -ECANCELED), in argument order whatever
+ * the order they finished in; tasks not finished when it returns get result
+ * NULL and status -EINPROGRESS.
+ * Without WEFT_GATHER_ALL it returns at the first failure, with that task's
+ * code; the other tasks keep running, as in asyncio. With it, it returns once
+ * all have finished. Returns 0 when all succeeded (or with WEFT_GATHER_ALL,
+ * when all finished). If the caller is cancelled while it waits, every task
+ * not finished is cancelled (asyncio's rule) and -ECANCELED is returned.
+ * Suspends unless every task has already finished. Handles stay valid.
+ * Errors: -EINVAL (NULL tasks with n > 0, a NULL entry, unknown flags),
+ * -EDEADLK (the caller is one of the tasks), -EPERM (outside a task). */
+int weft_gather(weft_task *const *tasks, size_t n, void **results,
+                int *statuses, unsigned flags);
+
+/* ---- inside a task ----------------------------------------------------- */
+
+/* The calling task, or NULL outside any task. */
+weft_task *weft_self(void);
+
+/* asyncio.sleep(0): moves the calling task to the back of the ready queue.
+ * Suspends. Returns 0, -ECANCELED, or -EPERM outside a task. */
+int weft_yield(void);
+
+/* asyncio.sleep(): suspends the calling task for at least ns nanoseconds
+ * (ms milliseconds). A zero duration is weft_yield(). Returns 0 when the time
+ * has passed, -ECANCELED if the task was cancelled while it slept (the sleep
+ * is abandoned), -EINVAL for a negative duration, -EPERM outside a task. */
+int weft_sleep_ns(int64_t ns);
+int weft_sleep_ms(int64_t ms);
+
+/* The runtime's monotonic clock in nanoseconds (asyncio's loop.time()).
+ * Any thread. */
+int64_t weft_now_ns(void);
+
+/* A message for a code returned by weft (a negative errno code). */
+const char *weft_strerror(int err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WEFT_RT_H */
