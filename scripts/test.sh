@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The README's second command: build and run every test suite.
+#   build/       the normal build (RelWithDebInfo), as scripts/setup.sh makes it
+#   build-asan/  AddressSanitizer + UndefinedBehaviorSanitizer
+# Each suite runs through `ctest --output-on-failure -j2`. Both suites run
+# even when the first fails; the exit status is non-zero if either failed
+# (to build, or in a test) or ran no test at all.
+# Works on a fresh clone: it configures what is not configured yet.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+bash scripts/install-deps.sh || exit 1
+
+jobs=$(nproc 2>/dev/null || echo 2)
+failed=()
+total_pass=0
+total_fail=0
+
+# suite NAME DIR CMAKE-ARGS...: configure, build and test one build directory.
+suite() {
+  local name=$1 dir=$2
+  shift 2
+  printf '\n==== %s suite (%s)\n' "$name" "$dir"
+  mkdir -p "$dir"
+  if ! cmake -S . -B "$dir" "$@" >"$dir/test-configure.log" 2>&1; then
+    cat "$dir/test-configure.log"
+    echo "test.sh: configuring $dir failed"
+    failed+=("$name (configure)")
+    return
+  fi
+  echo "building $dir (log: $dir/test-build.log)"
+  if ! cmake --build "$dir" -j"$jobs" >"$dir/test-build.log" 2>&1; then
+    grep -E -B2 -A8 'error|Error' "$dir/test-build.log" | head -n 200
+    echo "test.sh: building $dir failed (full log: $dir/test-build.log)"
+    failed+=("$name (build)")
+    return
+  fi
+  local log=$dir/test-ctest.log rc
+  (cd "$dir" && ctest --output-on-failure --no-tests=error -j2) 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  # "100% tests passed, 0 tests failed out of 12"
+  local line pass=0 fail=0
+  line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1)
+  if [ -n "$line" ]; then
+    fail=$(sed -E 's/.* ([0-9]+) tests? failed out of.*/\1/' <<<"$line")
+    pass=$(( $(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line") - fail ))
+  fi
+  total_pass=$((total_pass + pass))
+  total_fail=$((total_fail + fail))
+  if grep -q 'No tests were found' "$log"; then
+    failed+=("$name (ran no test)")
+  elif [ "$rc" -ne 0 ]; then
+    failed+=("$name")
+  fi
+}
+
+suite normal build -DWEFT_SANITIZE=none
+
+suite asan build-asan -DWEFT_SANITIZE=address -DWEFT_BUILD_BENCH=OFF
+
+# ---- TSan: not run yet -------------------------------------------------------
+# When the runtime is ready for it, a ThreadSanitizer suite goes here:
+#   suite tsan build-tsan -DWEFT_SANITIZE=thread -DWEFT_BUILD_BENCH=OFF
+# Until then it runs only on request: WEFT_TEST_TSAN=1 bash scripts/test.sh
+if [ "${WEFT_TEST_TSAN:-0}" = 1 ]; then
+  suite tsan build-tsan -DWEFT_SANITIZE=thread -DWEFT_BUILD_BENCH=OFF
+fi
+# -------------------------------------------------------------------------------
+
+echo
+if [ ${#failed[@]} -eq 0 ]; then
+  echo "test.sh: every suite passed"
+else
+  echo "test.sh: FAILED: ${failed[*]}"
+fi
+echo "total: $total_pass passed, $total_fail failed"
+[ ${#failed[@]} -eq 0 ]
