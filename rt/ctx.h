@@ -1,0 +1,68 @@
+/*
+ * rt/ctx.h: saved execution contexts and the switch between them.
+ *
+ * A context is what a suspended task (or a worker's scheduler loop) needs to
+ * resume: its callee-saved registers and stack pointer. weft__ctx_switch(from,
+ * to) saves the running context into *from and resumes *to; it returns in
+ * *from's code when someone later switches back to it. weft__ctx_make prepares
+ * a fresh context that calls entry(arg) on the given stack; entry must never
+ * return (a task leaves by switching away for the last time), and a return is
+ * caught and aborts.
+ *
+ * x86-64 SysV (rt/ctx_x86_64.S) saves, in this order (offsets in bytes):
+ *
+ *      0        8        16       24       32       40       48     56     60
+ *   +--------+--------+--------+--------+--------+--------+--------+------+----+
+ *   |  rsp   |  rbp   |  rbx   |  r12   |  r13   |  r14   |  r15   |mxcsr |fpcw|
+ *   +--------+--------+--------+--------+--------+--------+--------+------+----+
+ *
+ * The return address is on the saved stack (the switch returns with `ret`).
+ * The static asserts below tie this struct to the offsets the assembly uses.
+ * Elsewhere (WEFT_CTX_UCONTEXT) the context is a ucontext_t and the switch is
+ * swapcontext, which also saves the signal mask: slower, but portable.
+ */
+#ifndef WEFT_RT_CTX_H
+#define WEFT_RT_CTX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(WEFT_CTX_UCONTEXT)
+#include <ucontext.h>
+typedef struct weft__ctx {
+  ucontext_t uc;
+} weft__ctx;
+#else
+typedef struct weft__ctx {
+  void *rsp;
+  void *rbp;
+  void *rbx;
+  void *r12;
+  void *r13;
+  void *r14;
+  void *r15;
+  uint32_t mxcsr;
+  uint16_t fpucw;
+} weft__ctx;
+_Static_assert(offsetof(weft__ctx, rsp) == 0, "ctx layout: rsp");
+_Static_assert(offsetof(weft__ctx, rbp) == 8, "ctx layout: rbp");
+_Static_assert(offsetof(weft__ctx, rbx) == 16, "ctx layout: rbx");
+_Static_assert(offsetof(weft__ctx, r12) == 24, "ctx layout: r12");
+_Static_assert(offsetof(weft__ctx, r13) == 32, "ctx layout: r13");
+_Static_assert(offsetof(weft__ctx, r14) == 40, "ctx layout: r14");
+_Static_assert(offsetof(weft__ctx, r15) == 48, "ctx layout: r15");
+_Static_assert(offsetof(weft__ctx, mxcsr) == 56, "ctx layout: mxcsr");
+_Static_assert(offsetof(weft__ctx, fpucw) == 60, "ctx layout: fpucw");
+#endif
+
+typedef void (*weft__ctx_entry_fn)(void *arg);
+
+/* Prepares *ctx to run entry(arg) on [stack_lo, stack_lo + size) when first
+ * switched to. */
+void weft__ctx_make(weft__ctx *ctx, void *stack_lo, size_t size,
+                    weft__ctx_entry_fn entry, void *arg);
+
+/* Saves the current context in *from and resumes *to. */
+void weft__ctx_switch(weft__ctx *from, weft__ctx *to);
+
+#endif /* WEFT_RT_CTX_H */

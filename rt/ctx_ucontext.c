@@ -1,0 +1,39 @@
+/*
+ * rt/ctx_ucontext.c: the portable context switch, for architectures without
+ * assembly here (and forced on x86-64 with -DWEFT_CTX=ucontext so it is
+ * tested). makecontext passes only int arguments, so the pointer travels in
+ * two halves.
+ */
+#include "rt/ctx.h"
+
+#include "rt/common.h"
+
+#if defined(WEFT_CTX_UCONTEXT)
+
+static void trampoline(unsigned hi, unsigned lo, unsigned ehi, unsigned elo) {
+  void *arg = (void *)(((uintptr_t)hi << 32) | (uintptr_t)lo);
+  weft__ctx_entry_fn entry =
+      (weft__ctx_entry_fn)(((uintptr_t)ehi << 32) | (uintptr_t)elo);
+  entry(arg);
+  WEFT_PANIC("a task's entry function returned through its first frame");
+}
+
+void weft__ctx_make(weft__ctx *ctx, void *stack_lo, size_t size,
+                    weft__ctx_entry_fn entry, void *arg) {
+  if (getcontext(&ctx->uc) != 0)
+    WEFT_PANIC("getcontext failed");
+  ctx->uc.uc_stack.ss_sp = stack_lo;
+  ctx->uc.uc_stack.ss_size = size;
+  ctx->uc.uc_link = NULL;
+  uintptr_t a = (uintptr_t)arg;
+  uintptr_t e = (uintptr_t)entry;
+  makecontext(&ctx->uc, (void (*)(void))trampoline, 4, (unsigned)(a >> 32),
+              (unsigned)a, (unsigned)(e >> 32), (unsigned)e);
+}
+
+void weft__ctx_switch(weft__ctx *from, weft__ctx *to) {
+  if (swapcontext(&from->uc, &to->uc) != 0)
+    WEFT_PANIC("swapcontext failed");
+}
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * rt/driver.h: what a worker sleeps on, declared here in rt/ and implemented
+ * by io/reactor.c (DESIGN 2): the one upward need of the scheduler, kept to a
+ * tiny fixed seam as libuv's core calls its platform poller.
+ */
+#ifndef WEFT_RT_DRIVER_H
+#define WEFT_RT_DRIVER_H
+
+#include <stdint.h>
+
+typedef struct weft__driver weft__driver;
+
+/* Creates a driver for one worker. Returns 0 or a negative errno code. */
+int weft__driver_open(weft__driver **out);
+void weft__driver_close(weft__driver *d);
+
+/* Waits for I/O events or a wake for at most timeout_ns (-1: no limit, 0:
+ * just look). Returns the number of events handled (wakes included) or a
+ * negative errno code. Owner worker only. */
+int weft__driver_poll(weft__driver *d, int64_t timeout_ns);
+
+/* Makes a poll in progress (or the next one) return at once. Any thread. */
+void weft__driver_wake(weft__driver *d);
+
+/* How many I/O sources are registered, beyond the wake channel: a worker in
+ * asyncio order skips its per-batch zero-timeout poll when there are none. */
+int weft__driver_sources(const weft__driver *d);
+
+#endif /* WEFT_RT_DRIVER_H */

@@ -1,0 +1,34 @@
+/* rt/inject.c: the global inject queue (see rt/inject.h). */
+#include "rt/inject.h"
+
+#include "rt/atomic.h"
+
+void weft__inject_init(weft__inject *in) {
+  pthread_mutex_init(&in->lock, NULL);
+  weft__runq_init(&in->q);
+  in->len = 0;
+}
+
+void weft__inject_fini(weft__inject *in) { pthread_mutex_destroy(&in->lock); }
+
+void weft__inject_push(weft__inject *in, weft_task *t) {
+  pthread_mutex_lock(&in->lock);
+  weft__runq_push(&in->q, t);
+  /* Pairs with the load in weft__inject_len: a worker that sees the new
+   * length takes the lock and finds the task. */
+  weft__store_release(&in->len, (uint64_t)in->q.len);
+  pthread_mutex_unlock(&in->lock);
+}
+
+size_t weft__inject_drain(weft__inject *in, weft__runq *out) {
+  if (weft__load_acquire(&in->len) == 0)
+    return 0;
+  pthread_mutex_lock(&in->lock);
+  size_t n = in->q.len;
+  weft__runq_append(out, &in->q);
+  weft__store_release(&in->len, (uint64_t)0);
+  pthread_mutex_unlock(&in->lock);
+  return n;
+}
+
+size_t weft__inject_len(weft__inject *in) { return (size_t)weft__load_acquire(&in->len); }

@@ -1,0 +1,30 @@
+/*
+ * rt/inject.h: the global inject queue, for tasks made runnable by threads
+ * that are not workers of the runtime (weft_cancel from another thread,
+ * blocking-pool completions). A mutex and an intrusive list with an atomic
+ * length (Tokio's choice; DESIGN 3): workers read the length without the lock
+ * and take the lock only when it is non-zero.
+ */
+#ifndef WEFT_RT_INJECT_H
+#define WEFT_RT_INJECT_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rt/runq.h"
+
+typedef struct weft__inject {
+  pthread_mutex_t lock;
+  weft__runq q;    /* under lock */
+  uint64_t len;    /* mirrors q.len; written under lock, read atomically */
+} weft__inject;
+
+void weft__inject_init(weft__inject *in);
+void weft__inject_fini(weft__inject *in);
+void weft__inject_push(weft__inject *in, weft_task *t);
+/* Moves every queued task to the back of out. Returns how many. */
+size_t weft__inject_drain(weft__inject *in, weft__runq *out);
+size_t weft__inject_len(weft__inject *in);
+
+#endif /* WEFT_RT_INJECT_H */

@@ -1,0 +1,256 @@
+/*
+ * rt/stack.c: slabs of guarded stacks, the pool's free lists and the
+ * per-worker caches. See rt/stack.h for the design.
+ *
+ * The slab table is two-level (chunks of slab descriptors) and append-only:
+ * a descriptor is filled in, then the count is published with a release
+ * store, so a signal handler that reads the count with an acquire load sees
+ * complete descriptors. Slab table growth takes the table lock; slabs are
+ * shared by every pool of the process (several runtimes may coexist) and are
+ * unmapped only at exit, so a late signal never reads freed memory.
+ */
+#include "rt/stack.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+
+#include "rt/alloc.h"
+#include "rt/atomic.h"
+#include "rt/common.h"
+
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102 /* Linux 6.13; Debian 12's headers lack it */
+#endif
+
+#define GUARD ((size_t)4096)
+#define SLAB_TARGET ((size_t)4 << 20) /* aim for about 4 MiB per slab */
+#define CHUNK_SLABS 1024
+#define MAX_CHUNKS 1024
+#define CANARY 0x5745465443414e59ull /* "WEFTCANY" */
+
+typedef struct slab {
+  char *base;    /* mapping start */
+  size_t stride; /* GUARD + size */
+  size_t size;   /* usable size of each stack */
+  uint32_t nslots;
+  void **owner; /* per slot: the task using it, or NULL; any thread writes
+                   its own slot, the signal handler reads */
+} slab;
+
+static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
+static slab *chunks[MAX_CHUNKS]; /* written under table_lock, before count */
+static uint32_t slab_count;      /* release store under table_lock; acquire
+                                    load by lookup */
+static int guards_state;         /* 0 unknown, 1 guards, -1 canaries */
+
+static slab *slab_at(uint32_t i) {
+  return &chunks[i / CHUNK_SLABS][i % CHUNK_SLABS];
+}
+
+size_t weft__stack_class_size(size_t want) {
+  size_t s = (size_t)16 * 1024;
+  while (s < want && s < WEFT__STACK_MAX)
+    s <<= 1;
+  return s >= want ? s : 0;
+}
+
+static int class_of(size_t size) {
+  int c = 0;
+  for (size_t s = (size_t)16 * 1024; s < size; s <<= 1)
+    c++;
+  return c;
+}
+
+static bool probe_guards(void) {
+  void *p = mmap(NULL, 2 * GUARD, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED)
+    return false;
+  bool ok = madvise(p, GUARD, MADV_GUARD_INSTALL) == 0;
+  munmap(p, 2 * GUARD);
+  return ok;
+}
+
+int weft__stack_pool_init(weft__stack_pool *p) {
+  memset(p, 0, sizeof *p);
+  pthread_mutex_init(&p->lock, NULL);
+  pthread_mutex_lock(&table_lock);
+  if (guards_state == 0)
+    guards_state = probe_guards() ? 1 : -1;
+  p->guards = guards_state > 0;
+  pthread_mutex_unlock(&table_lock);
+  return 0;
+}
+
+/* Maps a new slab for `size` and pushes its stacks on the free list.
+ * Called with p->lock held. */
+static int grow(weft__stack_pool *p, size_t size) {
+  size_t stride = GUARD + size;
+  size_t n = SLAB_TARGET / stride;
+  if (n < 4)
+    n = 4;
+  weft__stack_freelist *fl = &p->free[class_of(size)];
+  if (fl->cap < fl->len + n) {
+    size_t cap = fl->cap ? fl->cap * 2 : 64;
+    while (cap < fl->len + n)
+      cap *= 2;
+    weft__stack *items = weft__realloc(fl->items, fl->cap * sizeof *items,
+                                       cap * sizeof *items);
+    if (!items)
+      return -ENOMEM;
+    fl->items = items;
+    fl->cap = cap;
+  }
+  void **owner = weft__calloc(n * sizeof *owner);
+  if (!owner)
+    return -ENOMEM;
+  char *base = mmap(NULL, n * stride, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
+                    -1, 0);
+  if (base == MAP_FAILED) {
+    weft__free(owner, n * sizeof *owner);
+    return -ENOMEM;
+  }
+  for (size_t i = 0; p->guards && i < n; i++)
+    if (madvise(base + i * stride, GUARD, MADV_GUARD_INSTALL) != 0)
+      WEFT_PANIC("MADV_GUARD_INSTALL failed after it had worked");
+
+  pthread_mutex_lock(&table_lock);
+  uint32_t idx = slab_count; /* only written under table_lock */
+  if (idx >= (uint32_t)CHUNK_SLABS * MAX_CHUNKS ||
+      (!chunks[idx / CHUNK_SLABS] &&
+       !(chunks[idx / CHUNK_SLABS] =
+             weft__calloc(CHUNK_SLABS * sizeof(slab))))) {
+    pthread_mutex_unlock(&table_lock);
+    munmap(base, n * stride);
+    weft__free(owner, n * sizeof *owner);
+    return -ENOMEM;
+  }
+  *slab_at(idx) = (slab){.base = base,
+                         .stride = stride,
+                         .size = size,
+                         .nslots = (uint32_t)n,
+                         .owner = owner};
+  /* Publishes the descriptor; pairs with the acquire load in lookup. */
+  weft__store_release(&slab_count, idx + 1);
+  pthread_mutex_unlock(&table_lock);
+
+  /* Pushed in reverse so the lowest addresses are handed out first. */
+  for (size_t i = n; i-- > 0;)
+    fl->items[fl->len++] = (weft__stack){.lo = base + i * stride + GUARD,
+                                         .size = size,
+                                         .slab = idx,
+                                         .slot = (uint32_t)i};
+  return 0;
+}
+
+void weft__stack_pool_fini(weft__stack_pool *p) {
+  /* Slabs stay mapped for the process (see the top of the file); the free
+   * lists are dropped. Pages are released so an idle process stays small. */
+  for (int c = 0; c < WEFT__STACK_CLASSES; c++) {
+    weft__stack_freelist *fl = &p->free[c];
+    for (size_t i = 0; i < fl->len; i++)
+      madvise(fl->items[i].lo, fl->items[i].size, MADV_DONTNEED);
+    weft__free(fl->items, fl->cap * sizeof *fl->items);
+  }
+  pthread_mutex_destroy(&p->lock);
+}
+
+void weft__stack_cache_init(weft__stack_cache *c) { memset(c->len, 0, sizeof c->len); }
+
+/* Moves `count` stacks of class k from the cache to the pool, releasing their
+ * pages. */
+static void spill(weft__stack_cache *c, weft__stack_pool *p, int k,
+                  uint32_t count) {
+  pthread_mutex_lock(&p->lock);
+  weft__stack_freelist *fl = &p->free[k];
+  for (uint32_t i = 0; i < count && c->len[k] > 0; i++) {
+    weft__stack s = c->items[k][--c->len[k]];
+    madvise(s.lo, s.size, MADV_DONTNEED);
+    if (fl->len == fl->cap) {
+      size_t cap = fl->cap ? fl->cap * 2 : 64;
+      weft__stack *items = weft__realloc(fl->items, fl->cap * sizeof *items,
+                                         cap * sizeof *items);
+      if (!items) /* the stack stays mapped but unused: a leak, not a fault */
+        continue;
+      fl->items = items;
+      fl->cap = cap;
+    }
+    fl->items[fl->len++] = s;
+  }
+  pthread_mutex_unlock(&p->lock);
+}
+
+void weft__stack_cache_flush(weft__stack_cache *c, weft__stack_pool *p) {
+  for (int k = 0; k < WEFT__STACK_CLASSES; k++)
+    spill(c, p, k, c->len[k]);
+}
+
+static void set_owner(const weft__stack *s, void *owner) {
+  weft__store_release(&slab_at(s->slab)->owner[s->slot], owner);
+}
+
+int weft__stack_get(weft__stack_cache *c, weft__stack_pool *p, size_t size,
+                    void *owner, weft__stack *out) {
+  size_t cls = weft__stack_class_size(size);
+  if (!cls)
+    return -EINVAL;
+  int k = class_of(cls);
+  if (WEFT_LIKELY(c->len[k] > 0)) {
+    *out = c->items[k][--c->len[k]];
+  } else {
+    pthread_mutex_lock(&p->lock);
+    weft__stack_freelist *fl = &p->free[k];
+    if (fl->len == 0) {
+      int err = grow(p, cls);
+      if (err) {
+        pthread_mutex_unlock(&p->lock);
+        return err;
+      }
+    }
+    /* Refill half a cache at once so the lock is taken rarely. */
+    while (fl->len > 1 && c->len[k] < WEFT__STACK_CACHE / 2)
+      c->items[k][c->len[k]++] = fl->items[--fl->len];
+    *out = fl->items[--fl->len];
+    pthread_mutex_unlock(&p->lock);
+  }
+  if (!p->guards)
+    *(uint64_t *)(void *)out->lo = CANARY;
+  set_owner(out, owner);
+  return 0;
+}
+
+void weft__stack_put(weft__stack_cache *c, weft__stack_pool *p,
+                     weft__stack *s) {
+  set_owner(s, NULL);
+  int k = class_of(s->size);
+  if (WEFT_UNLIKELY(c->len[k] == WEFT__STACK_CACHE))
+    spill(c, p, k, WEFT__STACK_CACHE / 2);
+  c->items[k][c->len[k]++] = *s;
+}
+
+bool weft__stack_canary_ok(const weft__stack_pool *p, const weft__stack *s) {
+  return p->guards || *(const uint64_t *)(const void *)s->lo == CANARY;
+}
+
+bool weft__stack_lookup(const void *addr, bool *in_guard, void **owner,
+                        size_t *size) {
+  /* Acquire: pairs with the release store that published each slab. */
+  uint32_t n = weft__load_acquire(&slab_count);
+  const char *a = addr;
+  for (uint32_t i = 0; i < n; i++) {
+    const slab *sl = slab_at(i);
+    if (a < sl->base || a >= sl->base + sl->stride * sl->nslots)
+      continue;
+    size_t off = (size_t)(a - sl->base);
+    size_t slot = off / sl->stride;
+    *in_guard = off % sl->stride < GUARD;
+    *owner = weft__load_acquire(&sl->owner[slot]);
+    *size = sl->size;
+    return true;
+  }
+  return false;
+}

@@ -1,0 +1,85 @@
+/*
+ * rt/stack.h: task stacks, carved from slabs, with guard pages and a cache.
+ *
+ * A task takes a stack when it first runs and gives it back when it ends.
+ * Stacks come in power-of-two size classes from WEFT_STACK_MIN; each class
+ * carves them out of slabs: one mmap(MAP_NORESERVE) holding many stacks, each
+ * preceded (below it: stacks grow down) by a guard page. The kernel allows
+ * about 65,530 maps per process and an mprotect()ed guard would split the
+ * slab into two maps per stack, so guards are made with MADV_GUARD_INSTALL
+ * (Linux 6.13+), which leaves the slab one map. Where the kernel lacks it, a
+ * canary word at the bottom of each stack is checked at every switch out of
+ * the task instead (weft__stack_canary_ok).
+ *
+ * Returned stacks go to a small per-worker cache (warm, no locking); past
+ * its bound half of it moves to the pool's free lists, and their pages are
+ * given back to the kernel (MADV_DONTNEED), so RSS stays bounded by the
+ * stacks in use plus the caches. Slabs live until the pool is destroyed.
+ *
+ * The slab table can be read from a signal handler (weft__stack_lookup) so
+ * that a guard hit is reported with the task that owns the stack.
+ */
+#ifndef WEFT_RT_STACK_H
+#define WEFT_RT_STACK_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define WEFT__STACK_CLASSES 10 /* 16 KiB .. 8 MiB */
+#define WEFT__STACK_CACHE 64   /* per worker and class */
+#define WEFT__STACK_MAX ((size_t)8 << 20)
+
+typedef struct weft__stack {
+  char *lo;      /* lowest usable byte; the guard page lies just below */
+  size_t size;   /* usable bytes, the class size */
+  uint32_t slab; /* index in the slab table */
+  uint32_t slot; /* index in the slab */
+} weft__stack;
+
+typedef struct weft__stack_freelist {
+  weft__stack *items;
+  size_t len, cap;
+} weft__stack_freelist;
+
+typedef struct weft__stack_pool {
+  pthread_mutex_t lock;                                /* guards the lists */
+  weft__stack_freelist free[WEFT__STACK_CLASSES];     /* under lock */
+  bool guards; /* MADV_GUARD_INSTALL works; else canaries. Set at init. */
+} weft__stack_pool;
+
+/* A worker's cache: owner worker only. */
+typedef struct weft__stack_cache {
+  weft__stack items[WEFT__STACK_CLASSES][WEFT__STACK_CACHE];
+  uint32_t len[WEFT__STACK_CLASSES];
+} weft__stack_cache;
+
+int weft__stack_pool_init(weft__stack_pool *p);
+void weft__stack_pool_fini(weft__stack_pool *p);
+void weft__stack_cache_init(weft__stack_cache *c);
+/* Moves every cached stack back to the pool. */
+void weft__stack_cache_flush(weft__stack_cache *c, weft__stack_pool *p);
+
+/* The usable size for a requested size: the class size, or 0 if too large. */
+size_t weft__stack_class_size(size_t want);
+
+/* Takes a stack of at least `size` bytes, recording `owner` for reports.
+ * Owner worker (cache) only. Returns 0 or -ENOMEM. */
+int weft__stack_get(weft__stack_cache *c, weft__stack_pool *p, size_t size,
+                    void *owner, weft__stack *out);
+/* Gives a stack back. Owner worker (cache) only. */
+void weft__stack_put(weft__stack_cache *c, weft__stack_pool *p,
+                     weft__stack *s);
+
+/* Canary fallback: true unless the bottom of the stack was overwritten.
+ * Always true when guards are in use. */
+bool weft__stack_canary_ok(const weft__stack_pool *p, const weft__stack *s);
+
+/* Async-signal-safe: if addr lies in a guard page (or, canary mode, in a
+ * stack), returns true and the owner recorded for that stack (NULL if free)
+ * and the stack's usable size. */
+bool weft__stack_lookup(const void *addr, bool *in_guard, void **owner,
+                        size_t *size);
+
+#endif /* WEFT_RT_STACK_H */

@@ -1,0 +1,275 @@
+/*
+ * rt/task.c: tasks and the operations on them: spawn, await, detach,
+ * cancel, yield, sleep, gather, and the state word every wait goes through.
+ *
+ * The state word (bits in rt/task.h) is changed only by CAS:
+ *  - spawn: SCHEDULED, then pushed on a run queue.
+ *  - a worker pops it: SCHEDULED -> RUNNING (rt/worker.c, run_task).
+ *  - wake (weft__task_wake, any thread): if DONE, SCHEDULED or NOTIFIED,
+ *    nothing; if RUNNING, set NOTIFIED; else set SCHEDULED and push. Exactly
+ *    one waker wins the transition to SCHEDULED, so a task is in at most one
+ *    queue.
+ *  - after the task switched out to park, its worker clears RUNNING; if
+ *    NOTIFIED was set meanwhile, it clears it and requeues the task instead.
+ *    This runs on the worker's stack once the task's stack is no longer in
+ *    use, which closes the suspend/wake race of DESIGN 4.2: a wake that
+ *    arrives while the task is still on its way out is never lost and never
+ *    resumes a stack that is still running.
+ *  - cancel (any thread): set CANCEL unless DONE, then wake. The next
+ *    suspension point (or the current one, woken) consumes CANCEL and
+ *    returns -ECANCELED: delivered once.
+ *  - finish: DONE, awaiters woken, CANCEL dropped.
+ *
+ * References: the handle (dropped by weft_detach), the task being alive
+ * (dropped when it finishes), each armed timer entry, and each waker in the
+ * middle of a wake. The task is freed when the count reaches zero.
+ */
+#include "rt/task.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "rt/alloc.h"
+#include "rt/atomic.h"
+#include "rt/common.h"
+#include "rt/current.h"
+#include "rt/worker.h"
+
+int64_t weft_now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+weft_task *weft__self(void) {
+  weft__worker *w = weft__worker_current();
+  return w ? w->current : NULL;
+}
+
+weft_task *weft_self(void) { return weft__self(); }
+
+void weft__task_ref(weft_task *t) { ck_pr_inc_32(&t->refs); }
+
+void weft__task_unref(weft_task *t) {
+  /* The last reference frees: every other holder has let go, and DONE (or
+   * never started) means no worker touches the task again. */
+  if (ck_pr_faa_32(&t->refs, (uint32_t)-1) == 1)
+    weft__free(t, sizeof *t);
+}
+
+void weft__task_wake(weft_task *t) {
+  uint32_t s = weft__load_relaxed(&t->state);
+  uint32_t next;
+  do {
+    if (s & (WEFT__T_DONE | WEFT__T_SCHEDULED | WEFT__T_NOTIFIED))
+      return;
+    next = s | ((s & WEFT__T_RUNNING) ? WEFT__T_NOTIFIED : WEFT__T_SCHEDULED);
+    /* Full barrier: pairs with the worker's CAS after the task switched out
+     * (run_task), so one of the two sees the other's bit. */
+  } while (!ck_pr_cas_32_value(&t->state, s, next, &s));
+  if (!(s & WEFT__T_RUNNING))
+    weft__sched_push(t);
+}
+
+void weft__park(void) { weft__switch_out(WEFT__I_PARK); }
+
+bool weft__cancel_pending(const weft_task *t) {
+  return weft__load_relaxed(&t->state) & WEFT__T_CANCEL;
+}
+
+bool weft__cancel_take(weft_task *t) {
+  uint32_t s = weft__load_relaxed(&t->state);
+  while (s & WEFT__T_CANCEL)
+    if (ck_pr_cas_32_value(&t->state, s, s & ~WEFT__T_CANCEL, &s))
+      return true;
+  return false;
+}
+
+void weft__task_describe(const weft_task *t, char *buf, size_t len) {
+  if (t->name[0])
+    snprintf(buf, len, "task '%s' (spawned at %s:%d)", t->name, t->file,
+             t->line);
+  else
+    snprintf(buf, len, "task spawned at %s:%d", t->file, t->line);
+}
+
+/* ---- spawn ------------------------------------------------------------ */
+
+int weft__task_new(weft__runtime *rt, weft_fn fn, void *arg,
+                   const weft_spawn_opts *opts, const char *file, int line,
+                   weft_task **out) {
+  size_t stack = rt->stack_size;
+  if (opts && opts->stack_size) {
+    if (opts->stack_size < WEFT_STACK_MIN ||
+        !weft__stack_class_size(opts->stack_size))
+      return -EINVAL;
+    stack = opts->stack_size;
+  }
+  if (weft__load_relaxed(&rt->shutdown))
+    return -ESHUTDOWN;
+  weft_task *t = weft__alloc(sizeof *t);
+  if (!t)
+    return -ENOMEM;
+  t->state = WEFT__T_SCHEDULED;
+  t->refs = 2; /* the handle and the task being alive */
+  t->next = NULL;
+  t->rt = rt;
+  t->fn = fn;
+  t->arg = arg;
+  t->result = NULL;
+  t->code = 0;
+  t->timer_gen = 0;
+  t->hops = 0;
+  t->started = false;
+  weft__waitq_init(&t->awaiters);
+  t->stack_size = stack;
+  t->file = file ? file : "?";
+  t->line = line;
+  t->name[0] = '\0';
+  if (opts && opts->name)
+    snprintf(t->name, sizeof t->name, "%s", opts->name);
+  weft__registry_add(rt, t);
+  *out = t;
+  return 0;
+}
+
+int weft_spawn_at(weft_task **out, weft_fn fn, void *arg,
+                  const weft_spawn_opts *opts, const char *file, int line) {
+  if (!out || !fn)
+    return -EINVAL;
+  weft__worker *w = weft__worker_current();
+  if (!w || !w->current)
+    return -EPERM;
+  int err = weft__task_new(w->rt, fn, arg, opts, file, line, out);
+  if (err)
+    return err;
+  weft__sched_push(*out);
+  return 0;
+}
+
+/* ---- await, detach, cancel -------------------------------------------- */
+
+static int outcome(const weft_task *t, void **result) {
+  if (result)
+    *result = t->code == 0 ? t->result : NULL;
+  return t->code;
+}
+
+/* DONE, read with acquire: pairs with the CAS that set DONE after the task's
+ * result and code were written. */
+static bool is_done(const weft_task *t) {
+  return weft__load_acquire(&t->state) & WEFT__T_DONE;
+}
+
+int weft_await(weft_task *t, void **result) {
+  if (!t)
+    return -EINVAL;
+  weft_task *self = weft__self();
+  if (!self)
+    return -EPERM;
+  if (t == self)
+    return -EDEADLK;
+  while (!is_done(t)) {
+    weft__waiter w;
+    weft__waitq_lock(&t->awaiters);
+    if (is_done(t)) {
+      weft__waitq_unlock(&t->awaiters);
+      break;
+    }
+    weft__waitq_push_locked(&t->awaiters, &w, self);
+    if (weft__waitq_wait(&t->awaiters, &w) == -ECANCELED) {
+      /* asyncio: cancelling a task that awaits another cancels the other
+       * and goes on waiting; the awaiter sees the other's outcome (usually
+       * -ECANCELED) once it has finished. */
+      weft_cancel(t);
+    }
+  }
+  return outcome(t, result);
+}
+
+void weft_detach(weft_task *t) {
+  if (t)
+    weft__task_unref(t);
+}
+
+int weft_cancel(weft_task *t) {
+  if (!t)
+    return -EINVAL;
+  uint32_t s = weft__load_relaxed(&t->state);
+  do {
+    if (s & WEFT__T_DONE)
+      return -EALREADY;
+    if (s & WEFT__T_CANCEL)
+      return 0;
+  } while (!ck_pr_cas_32_value(&t->state, s, s | WEFT__T_CANCEL, &s));
+  weft__task_wake(t);
+  return 0;
+}
+
+weft_task_state weft_task_state_of(const weft_task *t) {
+  if (!t || !is_done(t))
+    return WEFT_TASK_PENDING;
+  if (t->code == 0)
+    return WEFT_TASK_DONE;
+  return t->code == -ECANCELED ? WEFT_TASK_CANCELLED : WEFT_TASK_FAILED;
+}
+
+const char *weft_task_name(const weft_task *t) {
+  if (!t)
+    return "";
+  return t->name[0] ? t->name : t->file;
+}
+
+/* ---- yield and sleep -------------------------------------------------- */
+
+int weft_yield(void) {
+  weft_task *self = weft__self();
+  if (!self)
+    return -EPERM;
+  if (weft__cancel_take(self))
+    return -ECANCELED;
+  weft__switch_out(WEFT__I_YIELD);
+  return weft__cancel_take(self) ? -ECANCELED : 0;
+}
+
+int weft_sleep_ns(int64_t ns) {
+  weft_task *self = weft__self();
+  if (!self)
+    return -EPERM;
+  if (ns < 0)
+    return -EINVAL;
+  if (ns == 0)
+    return weft_yield();
+  if (weft__cancel_take(self))
+    return -ECANCELED;
+  int64_t deadline = weft_now_ns() + ns;
+  /* Arms the timer on the current worker with a fresh generation. */
+  uint32_t gen = ck_pr_faa_32(&self->timer_gen, 1) + 1;
+  weft__worker *w = weft__worker_current();
+  int err = weft__timers_add(&w->timers, deadline, self, gen);
+  if (err)
+    return err;
+  for (;;) {
+    weft__park();
+    /* The timer fired if it claimed the generation (CAS gen -> gen + 1). */
+    if (weft__load_acquire(&self->timer_gen) != gen)
+      return 0;
+    if (weft__cancel_pending(self)) {
+      /* Race the timer for the generation: pairs with its CAS. */
+      if (ck_pr_cas_32(&self->timer_gen, gen, gen + 1)) {
+        weft__timers_note_cancel(&w->timers);
+        weft__cancel_take(self);
+        return -ECANCELED;
+      }
+      return 0; /* it fired first; the cancellation stays pending */
+    }
+  }
+}
+
+int weft_sleep_ms(int64_t ms) {
+  if (ms > INT64_MAX / 1000000)
+    return -EINVAL;
+  return weft_sleep_ns(ms * 1000000);
+}

@@ -1,0 +1,92 @@
+/*
+ * rt/task.h: the task object and its state word, shared by the scheduler
+ * (rt/worker.c) and the task operations (rt/task.c).
+ */
+#ifndef WEFT_RT_TASK_H
+#define WEFT_RT_TASK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "rt/ctx.h"
+#include "rt/stack.h"
+#include "rt/waitq.h"
+#include "weft/rt.h"
+
+struct weft__runtime;
+
+/* Bits of the state word (any thread, changed only by CAS or fetch-or/and):
+ *  SCHEDULED  the task is in a run queue (or being pushed into one)
+ *  RUNNING    a worker is running it: its stack is in use
+ *  NOTIFIED   woken while RUNNING: the worker requeues it after switching out
+ *  DONE       finished; result and code are final
+ *  CANCEL     a cancellation was requested and not yet delivered */
+enum {
+  WEFT__T_SCHEDULED = 1u << 0,
+  WEFT__T_RUNNING = 1u << 1,
+  WEFT__T_NOTIFIED = 1u << 2,
+  WEFT__T_DONE = 1u << 3,
+  WEFT__T_CANCEL = 1u << 4,
+};
+
+#define WEFT__NAME_MAX 48
+
+struct weft_task {
+  weft__ctx ctx;     /* saved registers while suspended; its worker only */
+  uint32_t state;    /* the state word above: any thread, atomic */
+  uint32_t refs;     /* handle + alive + wakers in flight: atomic */
+  weft_task *next;   /* link in the run queue or inject queue holding it */
+  struct weft__runtime *rt;
+  weft_fn fn;
+  void *arg;
+  void *result; /* written by the task before DONE, read after it */
+  int code;     /* likewise: the function's return value */
+  uint64_t finish_seq; /* order of finishing in the runtime (gather) */
+  uint32_t timer_gen; /* bumped by whoever claims the armed timer: atomic */
+  uint8_t hops;       /* asyncio order: extra trips through the ready queue
+                         before it runs (worker only) */
+  bool started;       /* entered its function (worker only) */
+  weft__waitq awaiters;
+  weft__stack stack;  /* valid once started, until finished */
+  size_t stack_size;  /* requested */
+  weft_task *reg_prev, *reg_next; /* runtime registry, under its lock */
+  const char *file;   /* spawn site */
+  int line;
+  char name[WEFT__NAME_MAX];
+#if defined(WEFT_ASAN)
+  void *asan_fake_stack;
+#endif
+#if defined(WEFT_TSAN)
+  void *tsan_fiber;
+#endif
+};
+
+/* Makes a task in state SCHEDULED (not yet queued) with refs for the handle
+ * and for being alive, registered in rt. Returns 0, -EINVAL, -ESHUTDOWN or
+ * -ENOMEM. Any thread. */
+int weft__task_new(struct weft__runtime *rt, weft_fn fn, void *arg,
+                   const weft_spawn_opts *opts, const char *file, int line,
+                   weft_task **out);
+
+void weft__task_ref(weft_task *t);
+void weft__task_unref(weft_task *t);
+
+/* Makes t runnable if it is waiting (or sets NOTIFIED if it is running).
+ * Any thread. */
+void weft__task_wake(weft_task *t);
+
+/* Suspends the calling task until someone wakes it. Spurious returns are
+ * allowed: callers loop on their condition. May switch. */
+void weft__park(void);
+
+/* If a cancellation is pending for t, consumes it and returns true. */
+bool weft__cancel_take(weft_task *t);
+bool weft__cancel_pending(const weft_task *t);
+
+/* The calling task, or NULL (outside tasks). */
+weft_task *weft__self(void);
+
+/* Writes "name (spawned at file:line)" for reports. Async-signal-safe. */
+void weft__task_describe(const weft_task *t, char *buf, size_t len);
+
+#endif /* WEFT_RT_TASK_H */

@@ -1,0 +1,103 @@
+/* rt/waitq.c: the one wait queue; the protocol is at the top of rt/waitq.h,
+ * and the steps cited here are its steps. */
+#include "rt/waitq.h"
+
+#include <errno.h>
+
+#include "rt/task.h"
+
+void weft__waitq_init(weft__waitq *q) {
+  q->lock = (weft__spinlock)WEFT__SPINLOCK_INIT;
+  q->head.prev = q->head.next = &q->head;
+}
+
+void weft__waitq_lock(weft__waitq *q) { weft__spin_lock(&q->lock); }
+void weft__waitq_unlock(weft__waitq *q) { weft__spin_unlock(&q->lock); }
+
+bool weft__waitq_empty_locked(const weft__waitq *q) {
+  return q->head.next == &q->head;
+}
+
+static void unlink_waiter(weft__waiter *w) {
+  w->prev->next = w->next;
+  w->next->prev = w->prev;
+  w->prev = w->next = NULL;
+}
+
+void weft__waitq_push_locked(weft__waitq *q, weft__waiter *w, weft_task *t) {
+  w->task = t;
+  w->value = NULL;
+  w->filter = NULL;
+  weft__store_relaxed(&w->status, WEFT__PENDING);
+  w->prev = q->head.prev;
+  w->next = &q->head;
+  q->head.prev->next = w;
+  q->head.prev = w;
+}
+
+bool weft__waitq_remove(weft__waitq *q, weft__waiter *w) {
+  weft__waitq_lock(q);
+  /* Under the lock, "still pending" and "still linked" are the same: a
+   * waker unlinks and publishes the status in one critical section. */
+  bool linked = weft__load_relaxed(&w->status) == WEFT__PENDING;
+  if (linked)
+    unlink_waiter(w);
+  weft__waitq_unlock(q);
+  return linked;
+}
+
+int weft__waitq_wait(weft__waitq *q, weft__waiter *w) {
+  weft_task *self = w->task;
+  weft__waitq_unlock(q);
+  for (;;) {
+    /* Step 4. Acquire: pairs with the release store of step 3, so the
+     * value handed over is visible. */
+    int st = weft__load_acquire(&w->status);
+    if (st != WEFT__PENDING)
+      return st;
+    if (weft__cancel_pending(self)) {
+      if (weft__waitq_remove(q, w)) {
+        weft__cancel_take(self);
+        return -ECANCELED;
+      }
+      return weft__load_acquire(&w->status);
+    }
+    weft__park(); /* step 2 */
+  }
+}
+
+/* Step 3 for the first waiter; called with q locked, returns unlocked. */
+static bool wake_first_unlock(weft__waitq *q, int status, void *value) {
+  weft__waiter *w = q->head.next;
+  if (w == &q->head) {
+    weft__waitq_unlock(q);
+    return false;
+  }
+  unlink_waiter(w);
+  weft_task *t = w->task; /* read before the status store frees w */
+  if (w->filter && !w->filter(w, status)) {
+    w->value = value;
+    weft__store_release(&w->status, status);
+    weft__waitq_unlock(q);
+    return true;
+  }
+  weft__task_ref(t);
+  w->value = value;
+  /* Release: pairs with the acquire load of step 4. */
+  weft__store_release(&w->status, status);
+  weft__waitq_unlock(q);
+  weft__task_wake(t);
+  weft__task_unref(t);
+  return true;
+}
+
+bool weft__waitq_wake_one(weft__waitq *q, int status, void *value) {
+  weft__waitq_lock(q);
+  return wake_first_unlock(q, status, value);
+}
+
+void weft__waitq_wake_all(weft__waitq *q, int status) {
+  do
+    weft__waitq_lock(q);
+  while (wake_first_unlock(q, status, NULL));
+}

@@ -1,0 +1,79 @@
+/*
+ * rt/waitq.h: the one wait queue. Every way a task waits for another part of
+ * weft (await, gather, and every sync/ primitive) registers a waiter here and
+ * parks through weft__park(); nothing has its own way of parking a task.
+ *
+ * The suspend/wake protocol (DESIGN 4.2), in steps:
+ *  1. The waiting task locks the queue, checks its condition, and if it must
+ *     wait, links a waiter (on its own stack) with status WEFT__PENDING and
+ *     unlocks.
+ *  2. It parks (weft__park). The park is finished by the worker after the
+ *     switch out, on the worker's own stack; a wake that arrives between 1
+ *     and that moment finds the task RUNNING and only sets NOTIFIED, which
+ *     the worker turns into a requeue once the task's stack is no longer in
+ *     use (rt/task.c, "the state word"). So no wake is lost and no stack is
+ *     resumed twice.
+ *  3. A waker locks the queue, unlinks the first waiter, takes a reference on
+ *     its task, publishes the status (release), unlocks, wakes the task and
+ *     drops the reference. After the status store the waiter's memory may be
+ *     gone (its task may have returned), so the waker reads w->task first.
+ *  4. Woken (possibly spuriously), the task reads its status (acquire). If it
+ *     is still pending and a cancellation is waiting, it locks the queue: if
+ *     the waiter is still linked it unlinks it and returns -ECANCELED
+ *     (consuming the cancellation); if not, a waker got there first and the
+ *     status is final: it returns the status and the cancellation stays
+ *     pending for the next suspension point. A primitive that hands something
+ *     over (a lock, an item) therefore never loses it to a cancellation.
+ */
+#ifndef WEFT_RT_WAITQ_H
+#define WEFT_RT_WAITQ_H
+
+#include <stdbool.h>
+
+#include "rt/atomic.h"
+
+#include "weft/rt.h"
+
+#define WEFT__PENDING 0x7fffffff /* a waiter's status before it is woken */
+
+typedef struct weft__waiter {
+  struct weft__waiter *prev, *next; /* under the queue's lock */
+  weft_task *task;                  /* set before linking; read by wakers */
+  int status;  /* WEFT__PENDING, then the woken status: atomic */
+  void *value; /* a value handed over with the wake, written before status */
+  /* Optional, set under the lock after push: called by the waker under the
+   * lock when it takes this waiter; the task is woken only if it returns
+   * true (gather wakes its task only when the gather is complete). */
+  bool (*filter)(struct weft__waiter *w, int status);
+  void *ctx; /* for the filter */
+} weft__waiter;
+
+typedef struct weft__waitq {
+  weft__spinlock lock;
+  weft__waiter head; /* sentinel of a circular list */
+} weft__waitq;
+
+void weft__waitq_init(weft__waitq *q);
+void weft__waitq_lock(weft__waitq *q);
+void weft__waitq_unlock(weft__waitq *q);
+bool weft__waitq_empty_locked(const weft__waitq *q);
+
+/* Step 1: links w for the calling task t at the back. Under the lock. */
+void weft__waitq_push_locked(weft__waitq *q, weft__waiter *w, weft_task *t);
+
+/* Steps 2 and 4: called with q locked after push; unlocks q. Returns the
+ * status the waker gave, or -ECANCELED if the task was cancelled first.
+ * May switch. */
+int weft__waitq_wait(weft__waitq *q, weft__waiter *w);
+
+/* Removes w if it is still linked (under the lock, taken here). Returns true
+ * if it was still linked, false if a waker had already taken it. */
+bool weft__waitq_remove(weft__waitq *q, weft__waiter *w);
+
+/* Step 3: wakes the first waiter with status and value. Returns false if the
+ * queue was empty. Any thread. */
+bool weft__waitq_wake_one(weft__waitq *q, int status, void *value);
+/* Wakes every waiter, in the order they came. Any thread. */
+void weft__waitq_wake_all(weft__waitq *q, int status);
+
+#endif /* WEFT_RT_WAITQ_H */

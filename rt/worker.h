@@ -1,0 +1,87 @@
+/*
+ * rt/worker.h: a worker (one event loop on one thread) and the runtime that
+ * owns the workers. Fields name who may touch them.
+ */
+#ifndef WEFT_RT_WORKER_H
+#define WEFT_RT_WORKER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "rt/atomic.h"
+#include "rt/ctx.h"
+#include "rt/driver.h"
+#include "rt/inject.h"
+#include "rt/runq.h"
+#include "rt/stack.h"
+#include "rt/task.h"
+#include "rt/timer.h"
+#include "weft/rt.h"
+
+/* Why the current task switched out to its worker. */
+enum { WEFT__I_YIELD = 1, WEFT__I_PARK, WEFT__I_EXIT };
+
+typedef struct weft__worker_stats {
+  uint64_t tasks_run;  /* switches into tasks */
+  uint64_t polls;      /* driver polls */
+  uint64_t timers_fired;
+  uint64_t inject_pops;
+} weft__worker_stats;
+
+typedef struct weft__worker {
+  struct weft__runtime *rt;
+  int index;
+  weft__ctx sched;    /* the worker loop's own context (owner only) */
+  weft_task *current; /* the task running now (owner only) */
+  int intent;         /* set by the task just before it switches out */
+  weft__runq runq;    /* ready tasks (owner only) */
+  weft__timers timers;
+  weft__driver *driver;
+  weft__stack_cache stacks;
+  weft__worker_stats stats; /* owner writes; read after join */
+  pthread_t thread;
+#if defined(WEFT_ASAN)
+  const void *sched_stack_lo; /* the thread's stack, for ASan's fiber calls */
+  size_t sched_stack_size;
+  void *asan_fake_stack;
+#endif
+#if defined(WEFT_TSAN)
+  void *tsan_fiber;
+#endif
+} weft__worker;
+
+typedef struct weft__runtime {
+  weft_config cfg;
+  size_t stack_size;  /* default usable stack size */
+  bool asyncio_order; /* one worker: asyncio's batches and hops */
+  int nworkers;
+  weft__worker *workers;
+  weft__stack_pool stacks;
+  weft__inject inject;
+  weft__spinlock tasks_lock; /* guards the registry below */
+  weft_task *tasks;          /* every live task, linked by reg_prev/next */
+  uint64_t ntasks;           /* live tasks: under tasks_lock, read atomic */
+  uint32_t shutdown;         /* 0 running, 1 shutting down: atomic */
+  int64_t grace_deadline;    /* set when shutdown starts (worker only) */
+  weft_task *main;
+} weft__runtime;
+
+/* From a task: switch to the worker with the given intent. Returns when the
+ * task is resumed (not for WEFT__I_EXIT). May switch. */
+void weft__switch_out(int intent);
+
+/* Queues a runnable task: on the current worker's queue when called from a
+ * worker of its runtime, else on the inject queue (and wakes a worker).
+ * The task's state must already say SCHEDULED. Any thread. */
+void weft__sched_push(weft_task *t);
+
+/* Runs the worker loop on the calling thread until the runtime has shut
+ * down. */
+void weft__worker_loop(weft__worker *w);
+
+/* Registers a new task / removes a finished one (registry for shutdown). */
+void weft__registry_add(weft__runtime *rt, weft_task *t);
+void weft__registry_remove(weft__runtime *rt, weft_task *t);
+
+#endif /* WEFT_RT_WORKER_H */
