@@ -104,13 +104,16 @@ void weft__sched_push(weft_task *t) {
 
 /* ---- the registry ------------------------------------------------------ */
 
+/* Kept in spawn order, so shutdown cancels the oldest first. */
 void weft__registry_add(weft__runtime *rt, weft_task *t) {
   weft__spin_lock(&rt->tasks_lock);
-  t->reg_prev = NULL;
-  t->reg_next = rt->tasks;
-  if (rt->tasks)
-    rt->tasks->reg_prev = t;
-  rt->tasks = t;
+  t->reg_next = NULL;
+  t->reg_prev = rt->tasks_tail;
+  if (rt->tasks_tail)
+    rt->tasks_tail->reg_next = t;
+  else
+    rt->tasks = t;
+  rt->tasks_tail = t;
   weft__store_relaxed(&rt->ntasks, rt->ntasks + 1);
   weft__spin_unlock(&rt->tasks_lock);
 }
@@ -123,6 +126,8 @@ void weft__registry_remove(weft__runtime *rt, weft_task *t) {
     rt->tasks = t->reg_next;
   if (t->reg_next)
     t->reg_next->reg_prev = t->reg_prev;
+  else
+    rt->tasks_tail = t->reg_prev;
   weft__store_relaxed(&rt->ntasks, rt->ntasks - 1);
   weft__spin_unlock(&rt->tasks_lock);
 }
@@ -272,12 +277,19 @@ static void report_stragglers(weft__runtime *rt) {
   weft__spin_unlock(&rt->tasks_lock);
 }
 
-/* Step 5 of the tick. Returns true when the loop should stop. */
+/* Step 5 of the tick, after each batch. Returns true when the loop should
+ * stop. As asyncio.run, the loop stops one batch after the main task
+ * finished (its done-callback is queued behind what was ready then), so
+ * tasks ready at that moment take one more step before they are cancelled. */
 static bool shutdown_step(weft__worker *w) {
   weft__runtime *rt = w->rt;
   if (!weft__load_relaxed(&rt->shutdown)) {
     if (!(weft__load_acquire(&rt->main->state) & WEFT__T_DONE))
       return false;
+    if (!rt->main_seen) {
+      rt->main_seen = true;
+      return false;
+    }
     weft__store_relaxed(&rt->shutdown, 1u);
     rt->grace_deadline =
         weft_now_ns() + (int64_t)(rt->cfg.shutdown_grace * 1e9);
@@ -302,9 +314,10 @@ void weft__worker_loop(weft__worker *w) {
 #endif
   for (;;) {
     /* 1. */
-    if (w->runq.len == 0 && weft__inject_len(&rt->inject) == 0) {
-      if (shutdown_step(w))
-        break;
+    bool idle = w->runq.len == 0 && weft__inject_len(&rt->inject) == 0;
+    if (idle && shutdown_step(w)) /* an empty batch also ends a tick */
+      break;
+    if (idle && w->runq.len == 0) {
       int64_t next = weft__timers_next(&w->timers);
       if (weft__load_relaxed(&rt->shutdown) && next > rt->grace_deadline)
         next = rt->grace_deadline;

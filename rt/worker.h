@@ -60,10 +60,12 @@ typedef struct weft__runtime {
   weft__stack_pool stacks;
   weft__inject inject;
   weft__spinlock tasks_lock; /* guards the registry below */
-  weft_task *tasks;          /* every live task, linked by reg_prev/next */
+  weft_task *tasks;          /* every live task in spawn order, linked by */
+  weft_task *tasks_tail;     /* reg_prev/next */
   uint64_t ntasks;           /* live tasks: under tasks_lock, read atomic */
   uint32_t shutdown;         /* 0 running, 1 shutting down: atomic */
   int64_t grace_deadline;    /* set when shutdown starts (worker only) */
+  bool main_seen;            /* the main task was seen finished (worker) */
   weft_task *main;
 } weft__runtime;
 
