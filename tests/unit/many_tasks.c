@@ -1,0 +1,56 @@
+/* 100,000 tasks alive at once, each sleeping on its own stack: with one
+ * mmap and one mprotect()ed guard per stack this would need 200,000 maps,
+ * past the kernel's 65,530. Slabs with MADV_GUARD_INSTALL guards keep the
+ * process at a few thousand maps at most. */
+#include <errno.h>
+#include <stdint.h>
+
+#include "check.h"
+
+enum { N = 100000 };
+
+static int count_maps(void) {
+  FILE *f = fopen("/proc/self/maps", "r");
+  CHECK(f);
+  int n = 0, c;
+  while ((c = fgetc(f)) != EOF)
+    n += c == '\n';
+  fclose(f);
+  return n;
+}
+
+static int alive, finished, peak_maps;
+
+static int sleeper(void *arg, void **result) {
+  (void)arg, (void)result;
+  alive++;
+  CHECK_EQ(weft_sleep_ms(200), 0);
+  alive--;
+  finished++;
+  return 0;
+}
+
+static int main_task(void *arg, void **result) {
+  (void)arg, (void)result;
+  static weft_task *t[N];
+  weft_spawn_opts o = {.stack_size = 16 * 1024};
+  for (int i = 0; i < N; i++)
+    CHECK_EQ(weft_spawn_opt(&t[i], sleeper, NULL, &o), 0);
+  CHECK_EQ(weft_yield(), 0); /* all of them run and go to sleep */
+  CHECK_EQ(alive, N);
+  peak_maps = count_maps();
+  CHECK_EQ(weft_gather(t, N, NULL, NULL, 0), 0);
+  CHECK_EQ(finished, N);
+  for (int i = 0; i < N; i++)
+    weft_detach(t[i]);
+  return 0;
+}
+
+int main(void) {
+  int before = count_maps();
+  CHECK_EQ(weft_run(NULL, main_task, NULL, NULL), 0);
+  fprintf(stderr, "many_tasks: %d tasks alive at once, maps %d -> %d\n", N,
+          before, peak_maps);
+  CHECK(peak_maps < 10000);
+  return 0;
+}

@@ -1,0 +1,67 @@
+/* The deadline heap: (deadline, arming order), tombstones from cancelled
+ * generations, and the rebuild when they pile up. */
+#include <stdlib.h>
+
+#include "check.h"
+#include "rt/alloc.h"
+#include "rt/atomic.h"
+#include "rt/timer.h"
+
+enum { N = 1000 };
+static weft_task tasks[N];
+static int order[N * 2], norder;
+
+static void fire(weft_task *t, void *ctx) {
+  (void)ctx;
+  order[norder++] = (int)(t - tasks);
+}
+
+int main(void) {
+  weft__timers h;
+  weft__timers_init(&h);
+  for (int i = 0; i < N; i++)
+    tasks[i].refs = 1; /* held by the test; timers add and drop their own */
+  CHECK_EQ(weft__timers_next(&h), INT64_MAX);
+
+  /* Random deadlines with many ties. */
+  srand(42);
+  int64_t dl[N];
+  for (int i = 0; i < N; i++) {
+    dl[i] = rand() % 50;
+    CHECK_EQ(weft__timers_add(&h, dl[i], &tasks[i], 0), 0);
+  }
+  CHECK_EQ(weft__timers_run(&h, 24, fire, NULL), (size_t)norder);
+  CHECK(weft__timers_next(&h) >= 25);
+  weft__timers_run(&h, 1000, fire, NULL);
+  CHECK_EQ(norder, N);
+  for (int k = 1; k < N; k++) {
+    int a = order[k - 1], b = order[k];
+    CHECK(dl[a] < dl[b] || (dl[a] == dl[b] && a < b));
+  }
+  for (int i = 0; i < N; i++) {
+    CHECK_EQ(tasks[i].timer_gen, 1); /* claimed by the firing */
+    CHECK_EQ(tasks[i].refs, 1);
+  }
+
+  /* Cancelled generations do not fire, and a rebuild drops them. */
+  norder = 0;
+  for (int i = 0; i < N; i++)
+    CHECK_EQ(weft__timers_add(&h, 100 + i, &tasks[i], 1), 0);
+  for (int i = 0; i < N; i += 4) { /* keep every fourth */
+    for (int j = i + 1; j < i + 4 && j < N; j++) {
+      ck_pr_inc_32(&tasks[j].timer_gen);
+      weft__timers_note_cancel(&h);
+    }
+  }
+  CHECK_EQ(weft__timers_add(&h, 5000, &tasks[1], 77), 0); /* stale; rebuilds */
+  CHECK(h.len <= N / 4 + 1);
+  weft__timers_run(&h, 100000, fire, NULL);
+  CHECK_EQ(norder, N / 4);
+  for (int k = 0; k < norder; k++)
+    CHECK_EQ(order[k] % 4, 0);
+  weft__timers_fini(&h);
+  for (int i = 0; i < N; i++)
+    CHECK_EQ(tasks[i].refs, 1);
+  fprintf(stderr, "timer: all passed\n");
+  return 0;
+}
