@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "rt/common.h" /* WEFT_ASAN, WEFT_TSAN: decide the layout */
 #include "rt/ctx.h"
 #include "rt/stack.h"
 #include "rt/waitq.h"

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "rt/atomic.h"
+#include "rt/common.h" /* WEFT_ASAN, WEFT_TSAN: decide the layout */
 #include "rt/ctx.h"
 #include "rt/driver.h"
 #include "rt/inject.h"
