@@ -31,6 +31,7 @@
 #include "rt/common.h"
 #include "rt/current.h"
 #include "rt/fiber.h"
+#include "rt/order_test.h"
 
 /* ---- switching --------------------------------------------------------- */
 
@@ -95,7 +96,8 @@ void weft__sched_push(weft_task *t) {
   weft__worker *w = weft__worker_current();
   weft__runtime *rt = t->rt;
   if (WEFT_LIKELY(w && w->rt == rt)) {
-    weft__runq_push(&w->runq, t);
+    if (!weft__order_push(w, t))
+      weft__runq_push(&w->runq, t);
     return;
   }
   weft__inject_push(&rt->inject, t);
@@ -309,6 +311,7 @@ static bool shutdown_step(weft__worker *w) {
 void weft__worker_loop(weft__worker *w) {
   weft__runtime *rt = w->rt;
   weft__worker_set_current(w);
+  weft__order_init(w);
 #if defined(WEFT_TSAN)
   w->tsan_fiber = __tsan_get_current_fiber();
 #endif
@@ -338,8 +341,14 @@ void weft__worker_loop(weft__worker *w) {
     if (w->timers.len)
       weft__timers_run(&w->timers, weft_now_ns(), fire_timer, w);
     /* 4. */
-    for (size_t n = w->runq.len; n > 0; n--)
+    weft__order_batch(w, w->runq.len);
+    for (weft_task *t; (t = weft__order_take(w));)
+      run_task(w, t);
+    for (size_t n = w->runq.len; n > 0; n--) {
       run_task(w, weft__runq_pop(&w->runq));
+      for (weft_task *t; (t = weft__order_take(w));)
+        run_task(w, t);
+    }
     /* 5. */
     if (shutdown_step(w))
       break;

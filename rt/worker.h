@@ -42,6 +42,11 @@ typedef struct weft__worker {
   weft__stack_cache stacks;
   weft__worker_stats stats; /* owner writes; read after join */
   pthread_t thread;
+#if defined(WEFT_TEST_ORDER) /* rt/order_test.c */
+  int order_mode;
+  unsigned order_seed;
+  weft_task *order_slot;
+#endif
 #if defined(WEFT_ASAN)
   const void *sched_stack_lo; /* the thread's stack, for ASan's fiber calls */
   size_t sched_stack_size;
