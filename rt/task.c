@@ -145,6 +145,12 @@ int weft_spawn_at(weft_task **out, weft_fn fn, void *arg,
   int err = weft__task_new(w->rt, fn, arg, opts, file, line, out);
   if (err)
     return err;
+  if ((opts && opts->eager) || w->rt->cfg.eager_tasks) {
+    /* The worker runs it until its first suspension, then resumes us. */
+    w->eager = *out;
+    weft__switch_out(WEFT__I_EAGER);
+    return 0;
+  }
   weft__sched_push(*out);
   return 0;
 }

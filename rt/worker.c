@@ -18,8 +18,9 @@
  * Running a task: SCHEDULED -> RUNNING, switch to its context, and when it
  * switches back act on its intent on this (the worker's) stack: requeue it
  * (yield), finish parking it (park: clear RUNNING, or requeue at once if a
- * wake set NOTIFIED meanwhile), or finish it (exit). See rt/task.c for the
- * state word.
+ * wake set NOTIFIED meanwhile), or finish it (exit). An eager spawn (intent
+ * eager) runs the new task at once, nested, and then resumes the spawner
+ * without a trip through the queue. See rt/task.c for the state word.
  */
 #include "rt/worker.h"
 
@@ -207,12 +208,21 @@ static void run_task(weft__worker *w, weft_task *t) {
       return;
     }
   }
-  w->current = t;
-  w->stats.tasks_run++;
-  switch_to_task(w, t);
-  w->current = NULL;
-  if (WEFT_UNLIKELY(!weft__stack_canary_ok(&w->rt->stacks, &t->stack)))
-    stack_smashed(t);
+  for (;;) {
+    w->current = t;
+    w->stats.tasks_run++;
+    switch_to_task(w, t);
+    w->current = NULL;
+    if (WEFT_UNLIKELY(!weft__stack_canary_ok(&w->rt->stacks, &t->stack)))
+      stack_smashed(t);
+    if (WEFT_LIKELY(w->intent != WEFT__I_EAGER))
+      break;
+    /* An eager spawn: run the new task until it first suspends (or ends),
+     * then resume the spawner, which stayed RUNNING meanwhile. */
+    weft_task *child = w->eager;
+    w->eager = NULL;
+    run_task(w, child);
+  }
 
   switch (w->intent) {
   case WEFT__I_YIELD:

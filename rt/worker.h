@@ -21,7 +21,7 @@
 #include "weft/rt.h"
 
 /* Why the current task switched out to its worker. */
-enum { WEFT__I_YIELD = 1, WEFT__I_PARK, WEFT__I_EXIT };
+enum { WEFT__I_YIELD = 1, WEFT__I_PARK, WEFT__I_EXIT, WEFT__I_EAGER };
 
 typedef struct weft__worker_stats {
   uint64_t tasks_run;  /* switches into tasks */
@@ -36,6 +36,7 @@ typedef struct weft__worker {
   weft__ctx sched;    /* the worker loop's own context (owner only) */
   weft_task *current; /* the task running now (owner only) */
   int intent;         /* set by the task just before it switches out */
+  weft_task *eager;   /* with WEFT__I_EAGER: the task to start at once */
   weft__runq runq;    /* ready tasks (owner only) */
   weft__timers timers;
   weft__driver *driver;

@@ -58,6 +58,9 @@ typedef struct weft_config {
   /* Print a report of tasks that were still pending at shutdown (asyncio's
    * "Task was destroyed but it is pending") to stderr. Default false. */
   bool debug;
+  /* Start every spawned task eagerly, as if weft_spawn_opts.eager were set
+   * (asyncio's loop.set_task_factory(asyncio.eager_task_factory)). */
+  bool eager_tasks;
 } weft_config;
 
 /* The smallest stack a task may ask for. */
@@ -82,12 +85,19 @@ int weft_run(const weft_config *cfg, weft_fn main_fn, void *arg, void **result);
 typedef struct weft_spawn_opts {
   const char *name;  /* shown in reports; copied; NULL means the spawn site */
   size_t stack_size; /* 0 means the runtime default; else >= WEFT_STACK_MIN */
+  /* Eager start (CPython 3.12's eager_task_factory): the task runs at once,
+   * on the spawner's worker, until its first suspension; then the spawner
+   * continues. A task that finishes without suspending is never queued. */
+  bool eager;
 } weft_spawn_opts;
 
 /* asyncio.create_task(): queues fn(arg, &result) as a new task at the back of
  * the current worker's ready queue; it runs when the worker reaches it (lazy,
  * FIFO). Its stack is taken when it first runs, so queued tasks cost no
- * stack. Must be called from a task. Does not suspend.
+ * stack. Must be called from a task. Does not suspend the caller (an eager
+ * task, see weft_spawn_opts.eager, runs before this returns, but the caller
+ * keeps its place: it is not a suspension point and delivers no
+ * cancellation).
  * On success stores the handle in *out and returns 0. Errors: -EINVAL (NULL
  * out or fn, stack size below WEFT_STACK_MIN), -EPERM (not called from a
  * task), -ESHUTDOWN (the runtime is shutting down), -ENOMEM.
