@@ -32,7 +32,13 @@ echo "== machine"
 echo "$(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs online," \
   "$(lscpu | sed -n 's/^Hypervisor vendor: *//p') guest; $(uname -srm)"
 echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-echo "commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- rt io include || echo ' (rt/, io/ or include/ modified)')"
+if commit=$(git rev-parse --short HEAD 2>/dev/null); then
+  git diff --quiet HEAD -- rt io include CMakeLists.txt ||
+    commit="$commit, with uncommitted changes in rt/, io/, include/ or CMakeLists.txt"
+else
+  commit="not a git checkout"
+fi
+echo "commit: $commit"
 
 echo "== build ($dir: RelWithDebInfo, no sanitizer)"
 cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWEFT_SANITIZE=none \
