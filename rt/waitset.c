@@ -1,23 +1,28 @@
 /*
- * rt/gather.c: asyncio.gather over task handles.
+ * rt/waitset.c: waiting on a set of tasks: asyncio.gather and asyncio.wait.
  *
  * The caller links one waiter into each unfinished task's awaiter queue,
  * each with a filter that counts completions in a shared state (atomics: the
  * tasks may finish on different workers) and wakes the caller only when the
- * gather is complete: every task finished, or (without WEFT_GATHER_ALL) one
- * failed. Waking only at completion is what asyncio does (the children's
- * done-callbacks count, the outer future completes once) and keeps the
- * caller's place in the ready queue the same as asyncio's.
+ * wait is complete: every task finished, or the first one finished, or the
+ * first one failed, depending on the mode. Waking only at completion is what
+ * asyncio does (the children's done-callbacks count; the outer future
+ * completes once) and keeps the caller's place in the ready queue the same
+ * as asyncio's.
  *
- * The first failure is the first in finishing order (task->finish_seq), as
- * asyncio's first done-callback to see an exception wins.
+ * "First" is in finishing order (task->finish_seq), as asyncio's first
+ * done-callback to run wins.
+ *
+ * Cancelling the caller: gather cancels every unfinished task and waits for
+ * all of them, then reports -ECANCELED (asyncio's _GatheringFuture.cancel);
+ * wait leaves the tasks alone and returns -ECANCELED at once (asyncio.wait
+ * only cancels its private waiter future).
  *
  * asyncio order: asyncio resumes the caller two loop hops after the
  * completing child finished (the child's done-callback, then the outer
  * future's callback). The caller is woken at the first hop's place and
  * yields once for the second; if nothing was left to wait for, both hops are
- * still taken (asyncio still schedules the callbacks and suspends on the
- * outer future).
+ * still taken (asyncio still schedules the callbacks and suspends).
  */
 #include <errno.h>
 
@@ -26,20 +31,40 @@
 #include "rt/task.h"
 #include "rt/worker.h"
 
-typedef struct gather_state {
+typedef enum mode {
+  UNTIL_ALL,        /* every task finished */
+  UNTIL_ANY_ERROR,  /* gather: a failure, cancellation included */
+  UNTIL_EXCEPTION,  /* wait FIRST_EXCEPTION: a failure, not a cancellation */
+  UNTIL_FIRST,      /* wait FIRST_COMPLETED */
+} mode;
+
+typedef struct set_state {
   uint32_t remaining; /* unfinished tasks: atomic */
-  uint32_t complete;  /* a failure ended the gather early: atomic */
-  uint32_t all;       /* WEFT_GATHER_ALL, or cancelled: atomic */
-} gather_state;
+  uint32_t complete;  /* the mode's condition held early: atomic */
+  uint32_t mode;      /* a mode; gather switches to UNTIL_ALL when cancelled:
+                         atomic */
+} set_state;
+
+static bool ends_early(uint32_t m, int status) {
+  switch (m) {
+  case UNTIL_FIRST:
+    return true;
+  case UNTIL_ANY_ERROR:
+    return status != 0;
+  case UNTIL_EXCEPTION:
+    return status != 0 && status != -ECANCELED;
+  default:
+    return false;
+  }
+}
 
 /* Runs in the finishing task's worker, under its awaiter queue's lock;
  * status is the finished task's code. */
 static bool on_finish(weft__waiter *w, int status) {
-  gather_state *g = w->ctx;
+  set_state *g = w->ctx;
   if (ck_pr_faa_32(&g->remaining, (uint32_t)-1) == 1)
     return true; /* the last one always wakes */
-  /* The first failure ends a gather without WEFT_GATHER_ALL. */
-  return status != 0 && !weft__load_relaxed(&g->all) &&
+  return ends_early(weft__load_relaxed(&g->mode), status) &&
          ck_pr_fas_32(&g->complete, 1) == 0;
 }
 
@@ -50,11 +75,9 @@ static bool is_done(const weft_task *t) {
 /* Takes a loop hop without consuming a pending cancellation. */
 static void hop(void) { weft__switch_out(WEFT__I_YIELD); }
 
-int weft_gather(weft_task *const *tasks, size_t n, void **results,
-                int *statuses, unsigned flags) {
-  if ((n && !tasks) || (flags & ~(unsigned)WEFT_GATHER_ALL))
+static int check_args(weft_task *const *tasks, size_t n, weft_task *self) {
+  if (n && !tasks)
     return -EINVAL;
-  weft_task *self = weft__self();
   if (!self)
     return -EPERM;
   for (size_t i = 0; i < n; i++) {
@@ -63,6 +86,14 @@ int weft_gather(weft_task *const *tasks, size_t n, void **results,
     if (tasks[i] == self)
       return -EDEADLK;
   }
+  return 0;
+}
+
+/* Waits on the set until the mode's condition holds. Returns 0, or
+ * -ECANCELED if the caller was cancelled (gather: after cancelling the tasks
+ * and waiting for all of them), or -ENOMEM. */
+static int wait_set(weft_task *self, weft_task *const *tasks, size_t n,
+                    mode m, bool gather) {
   weft__waiter local[8];
   weft__waiter *ws = local;
   if (n > sizeof local / sizeof local[0]) {
@@ -70,9 +101,7 @@ int weft_gather(weft_task *const *tasks, size_t n, void **results,
     if (!ws)
       return -ENOMEM;
   }
-  gather_state g = {.remaining = (uint32_t)n, .complete = 0,
-                    .all = (flags & WEFT_GATHER_ALL) ? 1u : 0u};
-  bool wait = false, linked_any = false;
+  set_state g = {.remaining = (uint32_t)n, .complete = 0, .mode = m};
   for (size_t i = 0; i < n; i++) {
     weft_task *t = tasks[i];
     ws[i].task = NULL; /* marks "not linked" */
@@ -81,40 +110,54 @@ int weft_gather(weft_task *const *tasks, size_t n, void **results,
       weft__waitq_push_locked(&t->awaiters, &ws[i], self);
       ws[i].filter = on_finish;
       ws[i].ctx = &g;
-      linked_any = true;
     } else {
-      ck_pr_dec_32(&g.remaining);
-      if (!g.all && t->code != 0)
+      g.remaining--;
+      if (ends_early(m, t->code))
         g.complete = 1;
     }
     weft__waitq_unlock(&t->awaiters);
   }
-  bool cancelled = false;
+  bool cancelled = false, suspended = false;
   /* Acquire loads: pair with the filters' RMWs in finishing workers. */
   while (weft__load_acquire(&g.remaining) != 0 &&
          (cancelled || !weft__load_acquire(&g.complete))) {
-    if (weft__cancel_take(self)) {
-      /* asyncio: cancelling the gather cancels every unfinished task and
-       * waits for them all; the gather then reports -ECANCELED. */
+    if (!cancelled && weft__cancel_take(self)) {
       cancelled = true;
-      weft__store_relaxed(&g.all, 1u);
+      if (!gather)
+        break;
+      weft__store_relaxed(&g.mode, (uint32_t)UNTIL_ALL);
       for (size_t i = 0; i < n; i++)
         weft_cancel(tasks[i]);
       continue;
     }
     weft__park();
-    wait = true;
+    suspended = true;
   }
-  for (size_t i = 0; linked_any && i < n; i++)
+  for (size_t i = 0; i < n; i++)
     if (ws[i].task)
       weft__waitq_remove(&tasks[i]->awaiters, &ws[i]);
   if (ws != local)
     weft__free(ws, n * sizeof *ws);
-  if (n && self->rt->asyncio_order) {
-    if (!wait)
+  if (n && self->rt->asyncio_order && !(cancelled && !gather)) {
+    if (!suspended)
       hop();
     hop();
   }
+  return cancelled ? -ECANCELED : 0;
+}
+
+int weft_gather(weft_task *const *tasks, size_t n, void **results,
+                int *statuses, unsigned flags) {
+  weft_task *self = weft__self();
+  int err = check_args(tasks, n, self);
+  if (err)
+    return err;
+  if (flags & ~(unsigned)WEFT_GATHER_ALL)
+    return -EINVAL;
+  bool all = flags & WEFT_GATHER_ALL;
+  err = wait_set(self, tasks, n, all ? UNTIL_ALL : UNTIL_ANY_ERROR, true);
+  if (err == -ENOMEM)
+    return err;
 
   int first = 0;
   uint64_t first_seq = UINT64_MAX;
@@ -130,7 +173,63 @@ int weft_gather(weft_task *const *tasks, size_t n, void **results,
       first_seq = t->finish_seq;
     }
   }
-  if (cancelled)
-    return -ECANCELED;
-  return (flags & WEFT_GATHER_ALL) ? 0 : first;
+  if (err)
+    return err;
+  return all ? 0 : first;
+}
+
+int weft_wait(weft_task *const *tasks, size_t n, weft_wait_mode when,
+              bool *done) {
+  weft_task *self = weft__self();
+  int err = check_args(tasks, n, self);
+  if (err)
+    return err;
+  mode m;
+  switch (when) {
+  case WEFT_FIRST_COMPLETED:
+    m = UNTIL_FIRST;
+    break;
+  case WEFT_FIRST_EXCEPTION:
+    m = UNTIL_EXCEPTION;
+    break;
+  case WEFT_ALL_COMPLETED:
+    m = UNTIL_ALL;
+    break;
+  default:
+    return -EINVAL;
+  }
+  if (n == 0)
+    return -EINVAL; /* asyncio.wait: "Set of Futures is empty." */
+  err = wait_set(self, tasks, n, m, false);
+  if (err)
+    return err;
+  int count = 0;
+  for (size_t i = 0; i < n; i++) {
+    bool d = is_done(tasks[i]);
+    if (done)
+      done[i] = d;
+    count += d;
+  }
+  return count;
+}
+
+int weft_wait_any(weft_task *const *tasks, size_t n, size_t *index) {
+  bool local[16];
+  bool *done = n <= 16 ? local : weft__alloc(n * sizeof *done);
+  if (!done)
+    return -ENOMEM;
+  int rc = weft_wait(tasks, n, WEFT_FIRST_COMPLETED, done);
+  if (rc > 0) {
+    uint64_t best = UINT64_MAX;
+    for (size_t i = 0; i < n; i++)
+      if (done[i] && tasks[i]->finish_seq < best) {
+        best = tasks[i]->finish_seq;
+        if (index)
+          *index = i;
+      }
+    rc = 0;
+  }
+  if (done != local)
+    weft__free(done, n * sizeof *done);
+  return rc;
 }

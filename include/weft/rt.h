@@ -169,6 +169,28 @@ enum {
 int weft_gather(weft_task *const *tasks, size_t n, void **results,
                 int *statuses, unsigned flags);
 
+/* asyncio.wait()'s return_when. */
+typedef enum weft_wait_mode {
+  WEFT_FIRST_COMPLETED = 1, /* any task finished */
+  WEFT_FIRST_EXCEPTION,     /* any task failed (not cancelled), or all done */
+  WEFT_ALL_COMPLETED,       /* every task finished */
+} weft_wait_mode;
+
+/* asyncio.wait(): waits until the n tasks meet `when`. done[i] (if done is
+ * not NULL) tells whether task i has finished. Returns the number of
+ * finished tasks (at least 1). Suspends, also when a task had already
+ * finished, as asyncio.wait does. If the caller is cancelled it returns
+ * -ECANCELED and the tasks are left running (asyncio.wait does not cancel
+ * them). Errors: -EINVAL (no tasks, a NULL entry, a bad mode), -EDEADLK (the
+ * caller is one of the tasks), -EPERM (outside a task), -ENOMEM.
+ * Cancellation-safe: nothing is lost. */
+int weft_wait(weft_task *const *tasks, size_t n, weft_wait_mode when,
+              bool *done);
+
+/* Wait-any: weft_wait with WEFT_FIRST_COMPLETED, storing in *index the task
+ * that finished first. Returns 0 or weft_wait's errors. */
+int weft_wait_any(weft_task *const *tasks, size_t n, size_t *index);
+
 /* ---- inside a task ----------------------------------------------------- */
 
 /* The calling task, or NULL outside any task. */

@@ -123,7 +123,59 @@ static int t_cancel_gatherer(void *arg, void **result) {
   return 0;
 }
 
+static int t_wait_modes(void *arg, void **result) {
+  (void)arg, (void)result;
+  job jobs[3] = {{30, 0, 1}, {10, 0, 2}, {20, -EIO, 3}};
+  weft_task *t[3];
+  for (int i = 0; i < 3; i++)
+    CHECK_EQ(weft_spawn(&t[i], run_job, &jobs[i]), 0);
+  size_t first = 99;
+  CHECK_EQ(weft_wait_any(t, 3, &first), 0);
+  CHECK_EQ(first, 1); /* the 10 ms one */
+  bool done[3];
+  CHECK_EQ(weft_wait(t, 3, WEFT_FIRST_EXCEPTION, done), 2);
+  CHECK(!done[0] && done[1] && done[2]);
+  CHECK_EQ(weft_wait(t, 3, WEFT_ALL_COMPLETED, done), 3);
+  CHECK(done[0] && done[1] && done[2]);
+  /* Already finished: returns, after the same hops asyncio takes. */
+  CHECK_EQ(weft_wait(t, 3, WEFT_FIRST_COMPLETED, NULL), 3);
+  CHECK_EQ(weft_wait(t, 0, WEFT_FIRST_COMPLETED, NULL), -EINVAL);
+  CHECK_EQ(weft_wait(t, 3, (weft_wait_mode)42, NULL), -EINVAL);
+  for (int i = 0; i < 3; i++)
+    weft_detach(t[i]);
+  return 0;
+}
+
+static int waiter_task(void *arg, void **result) {
+  (void)result;
+  weft_task **t = arg;
+  return weft_wait(t, 2, WEFT_ALL_COMPLETED, NULL);
+}
+
+/* Cancelling a weft_wait leaves the tasks running (asyncio.wait). */
+static int t_cancel_wait(void *arg, void **result) {
+  (void)arg, (void)result;
+  job jobs[2] = {{20, 0, 1}, {20, 0, 2}};
+  weft_task *t[2], *w;
+  for (int i = 0; i < 2; i++)
+    CHECK_EQ(weft_spawn(&t[i], run_job, &jobs[i]), 0);
+  CHECK_EQ(weft_spawn(&w, waiter_task, t), 0);
+  CHECK_EQ(weft_sleep_ms(1), 0);
+  CHECK_EQ(weft_cancel(w), 0);
+  CHECK_EQ(weft_await(w, NULL), -ECANCELED);
+  CHECK_EQ(weft_task_state_of(t[0]), WEFT_TASK_PENDING);
+  void *r[2];
+  CHECK_EQ(weft_gather(t, 2, r, NULL, 0), 0);
+  CHECK_EQ((intptr_t)r[1], 2);
+  weft_detach(w);
+  for (int i = 0; i < 2; i++)
+    weft_detach(t[i]);
+  return 0;
+}
+
 int main(void) {
+  RUN(t_wait_modes);
+  RUN(t_cancel_wait);
   RUN(t_order);
   RUN(t_first_error);
   RUN(t_all);
