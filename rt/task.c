@@ -17,7 +17,12 @@
  *    resumes a stack that is still running.
  *  - cancel (any thread): set CANCEL unless DONE, then wake. The next
  *    suspension point (or the current one, woken) consumes CANCEL and
- *    returns -ECANCELED: delivered once.
+ *    returns -ECANCELED: delivered once. A task waiting on other tasks
+ *    (await, gather) has a forward instead: cancelling it cancels what it
+ *    waits on, as asyncio cancels the future a task waits on, and the
+ *    waiter sees their outcome. The forward is set and cleared under the
+ *    task's fwd_lock; a canceller inside the forward holds fwd_busy, and the
+ *    waiter does not leave (its ctx lives on its stack) until it drops.
  *  - finish: DONE, awaiters woken, CANCEL dropped.
  *
  * References: the handle (dropped by weft_detach), the task being alive
@@ -124,6 +129,10 @@ int weft__task_new(weft__runtime *rt, weft_fn fn, void *arg,
   t->hops = 0;
   t->started = false;
   weft__waitq_init(&t->awaiters);
+  t->fwd_lock = (weft__spinlock)WEFT__SPINLOCK_INIT;
+  t->fwd_fn = NULL;
+  t->fwd_ctx = NULL;
+  t->fwd_busy = 0;
   t->stack_size = stack;
   t->file = file ? file : "?";
   t->line = line;
@@ -169,6 +178,14 @@ static bool is_done(const weft_task *t) {
   return weft__load_acquire(&t->state) & WEFT__T_DONE;
 }
 
+/* The forward of a task awaiting t: cancel t instead (asyncio cancels the
+ * future a task waits on). Declines once t has finished, and the awaiter
+ * itself is then cancelled. */
+static bool forward_to_task(void *ctx) {
+  weft_task *t = ctx;
+  return weft_cancel(t) == 0;
+}
+
 int weft_await(weft_task *t, void **result) {
   if (!t)
     return -EINVAL;
@@ -177,6 +194,9 @@ int weft_await(weft_task *t, void **result) {
     return -EPERM;
   if (t == self)
     return -EDEADLK;
+  if (is_done(t))
+    return outcome(t, result); /* no suspension, as in asyncio */
+  weft__cancel_forward_set(self, forward_to_task, t);
   while (!is_done(t)) {
     weft__waiter w;
     weft__waitq_lock(&t->awaiters);
@@ -185,12 +205,20 @@ int weft_await(weft_task *t, void **result) {
       break;
     }
     weft__waitq_push_locked(&t->awaiters, &w, self);
-    if (weft__waitq_wait(&t->awaiters, &w) == -ECANCELED) {
-      /* asyncio: cancelling a task that awaits another cancels the other
-       * and goes on waiting; the awaiter sees the other's outcome (usually
-       * -ECANCELED) once it has finished. */
+    /* A cancellation that was pending before the forward was set: pass it
+     * on as asyncio does when a task with a pending cancel suspends on a
+     * future, and go on waiting for t's outcome. */
+    if (weft__waitq_wait(&t->awaiters, &w) == -ECANCELED)
       weft_cancel(t);
-    }
+  }
+  weft__cancel_forward_clear(self);
+  /* A cancellation that arrived after t finished, before we resumed, is
+   * delivered here: this await is still the current suspension point. The
+   * outcome is not lost: the handle can be awaited again. */
+  if (weft__cancel_take(self)) {
+    if (result)
+      *result = NULL;
+    return -ECANCELED;
   }
   return outcome(t, result);
 }
@@ -200,16 +228,60 @@ void weft_detach(weft_task *t) {
     weft__task_unref(t);
 }
 
+void weft__cancel_forward_set(weft_task *self, bool (*fn)(void *ctx),
+                              void *ctx) {
+  weft__spin_lock(&self->fwd_lock);
+  self->fwd_fn = fn;
+  self->fwd_ctx = ctx;
+  weft__spin_unlock(&self->fwd_lock);
+}
+
+void weft__cancel_forward_clear(weft_task *self) {
+  weft__spin_lock(&self->fwd_lock);
+  self->fwd_fn = NULL;
+  /* A canceller may be inside fn with our ctx: wait until it is out. */
+  while (self->fwd_busy) {
+    weft__spin_unlock(&self->fwd_lock);
+    ck_pr_stall();
+    weft__spin_lock(&self->fwd_lock);
+  }
+  weft__spin_unlock(&self->fwd_lock);
+}
+
 int weft_cancel(weft_task *t) {
   if (!t)
     return -EINVAL;
+  weft__spin_lock(&t->fwd_lock);
+  if (t->fwd_fn) {
+    if (t->fwd_busy) { /* a cycle of awaits, or a concurrent cancel */
+      weft__spin_unlock(&t->fwd_lock);
+      return 0;
+    }
+    bool (*fn)(void *) = t->fwd_fn;
+    void *ctx = t->fwd_ctx;
+    t->fwd_busy++;
+    weft__spin_unlock(&t->fwd_lock);
+    bool forwarded = fn(ctx);
+    weft__spin_lock(&t->fwd_lock);
+    t->fwd_busy--;
+    if (forwarded) {
+      weft__spin_unlock(&t->fwd_lock);
+      return 0;
+    }
+  }
+  /* Set under fwd_lock so that a forward set meanwhile cannot miss it. */
   uint32_t s = weft__load_relaxed(&t->state);
   do {
-    if (s & WEFT__T_DONE)
+    if (s & WEFT__T_DONE) {
+      weft__spin_unlock(&t->fwd_lock);
       return -EALREADY;
-    if (s & WEFT__T_CANCEL)
+    }
+    if (s & WEFT__T_CANCEL) {
+      weft__spin_unlock(&t->fwd_lock);
       return 0;
+    }
   } while (!ck_pr_cas_32_value(&t->state, s, s | WEFT__T_CANCEL, &s));
+  weft__spin_unlock(&t->fwd_lock);
   weft__task_wake(t);
   return 0;
 }

@@ -48,6 +48,10 @@ struct weft_task {
                          before it runs (worker only) */
   bool started;       /* entered its function (worker only) */
   weft__waitq awaiters;
+  weft__spinlock fwd_lock;    /* guards the three below */
+  bool (*fwd_fn)(void *ctx);  /* the cancel forward (rt/task.c), or NULL */
+  void *fwd_ctx;
+  uint32_t fwd_busy;          /* cancellers inside fwd_fn */
   weft__stack stack;  /* valid once started, until finished */
   size_t stack_size;  /* requested */
   weft_task *reg_prev, *reg_next; /* runtime registry, under its lock */
@@ -83,6 +87,13 @@ void weft__park(void);
 /* If a cancellation is pending for t, consumes it and returns true. */
 bool weft__cancel_take(weft_task *t);
 bool weft__cancel_pending(const weft_task *t);
+
+/* While self waits on other tasks: weft_cancel(self) calls fn(ctx) instead
+ * of cancelling self; if fn returns false (nothing left to cancel), self is
+ * cancelled as usual. Clear waits for cancellers still inside fn. */
+void weft__cancel_forward_set(weft_task *self, bool (*fn)(void *ctx),
+                              void *ctx);
+void weft__cancel_forward_clear(weft_task *self);
 
 /* The calling task, or NULL (outside tasks). */
 weft_task *weft__self(void);

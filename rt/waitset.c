@@ -43,6 +43,9 @@ typedef struct set_state {
   uint32_t complete;  /* the mode's condition held early: atomic */
   uint32_t mode;      /* a mode; gather switches to UNTIL_ALL when cancelled:
                          atomic */
+  uint32_t cancelled; /* gather: the caller's cancel was forwarded: atomic */
+  weft_task *const *tasks;
+  size_t n;
 } set_state;
 
 static bool ends_early(uint32_t m, int status) {
@@ -70,6 +73,21 @@ static bool on_finish(weft__waiter *w, int status) {
 
 static bool is_done(const weft_task *t) {
   return weft__load_acquire(&t->state) & WEFT__T_DONE;
+}
+
+/* The gathering task's cancel forward: cancel every task and wait for all
+ * of them (asyncio's _GatheringFuture.cancel). Declines once the gather is
+ * complete, and the caller itself is then cancelled. */
+static bool forward_gather(void *ctx) {
+  set_state *g = ctx;
+  if (weft__load_acquire(&g->remaining) == 0 ||
+      weft__load_acquire(&g->complete))
+    return false;
+  weft__store_relaxed(&g->mode, (uint32_t)UNTIL_ALL);
+  ck_pr_fas_32(&g->cancelled, 1);
+  for (size_t i = 0; i < g->n; i++)
+    weft_cancel(g->tasks[i]);
+  return true;
 }
 
 /* Takes a loop hop without consuming a pending cancellation. */
@@ -101,7 +119,12 @@ static int wait_set(weft_task *self, weft_task *const *tasks, size_t n,
     if (!ws)
       return -ENOMEM;
   }
-  set_state g = {.remaining = (uint32_t)n, .complete = 0, .mode = m};
+  set_state g = {.remaining = (uint32_t)n,
+                 .complete = 0,
+                 .mode = m,
+                 .cancelled = 0,
+                 .tasks = tasks,
+                 .n = n};
   for (size_t i = 0; i < n; i++) {
     weft_task *t = tasks[i];
     ws[i].task = NULL; /* marks "not linked" */
@@ -117,32 +140,42 @@ static int wait_set(weft_task *self, weft_task *const *tasks, size_t n,
     }
     weft__waitq_unlock(&t->awaiters);
   }
-  bool cancelled = false, suspended = false;
+  bool suspended = false, left = false;
+  if (gather)
+    weft__cancel_forward_set(self, forward_gather, &g);
   /* Acquire loads: pair with the filters' RMWs in finishing workers. */
   while (weft__load_acquire(&g.remaining) != 0 &&
-         (cancelled || !weft__load_acquire(&g.complete))) {
-    if (!cancelled && weft__cancel_take(self)) {
-      cancelled = true;
-      if (!gather)
+         (weft__load_acquire(&g.cancelled) ||
+          !weft__load_acquire(&g.complete))) {
+    if (weft__cancel_take(self)) {
+      /* Cancelled before the forward was set (or a plain wait). */
+      if (!gather) {
+        left = true;
         break;
-      weft__store_relaxed(&g.mode, (uint32_t)UNTIL_ALL);
-      for (size_t i = 0; i < n; i++)
-        weft_cancel(tasks[i]);
+      }
+      forward_gather(&g);
       continue;
     }
     weft__park();
     suspended = true;
   }
+  if (gather)
+    weft__cancel_forward_clear(self);
   for (size_t i = 0; i < n; i++)
     if (ws[i].task)
       weft__waitq_remove(&tasks[i]->awaiters, &ws[i]);
   if (ws != local)
     weft__free(ws, n * sizeof *ws);
-  if (n && self->rt->asyncio_order && !(cancelled && !gather)) {
+  bool cancelled = left || weft__load_relaxed(&g.cancelled);
+  if (n && self->rt->asyncio_order && !left) {
     if (!suspended)
       hop();
     hop();
   }
+  /* A cancel that came after completion is delivered here: the wait is
+   * still the current suspension point (asyncio throws it into the await). */
+  if (!cancelled && weft__cancel_take(self))
+    cancelled = true;
   return cancelled ? -ECANCELED : 0;
 }
 
