@@ -42,7 +42,8 @@ weft_run returned 0'
 # check NAME EXE: runs EXE and compares its output with $expected.
 check() {
   local out
-  out=$("$2" 2>&1) || fail "$1: exited with $? and printed: $out"
+  out=$(timeout 30 "$2" 2>&1) ||
+    fail "$1: exited with $? (124: timed out after 30 s) and printed: $out"
   [ "$out" = "$expected" ] || fail "$1: printed
 $out
 expected
