@@ -23,9 +23,7 @@
 #include <stdio.h>
 
 /* async def coro_a(): a coroutine, so in C a plain function. */
-static void coro_a(void) {
-  printf("I am coro_a(). Hi!\n");
-}
+static void coro_a(void) { printf("I am coro_a(). Hi!\n"); }
 
 /* The body of a task running coro_a() or coro_b(). */
 static int coro_a_task(void *arg, void **result) {

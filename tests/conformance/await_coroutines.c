@@ -2,9 +2,7 @@
  * (asyncio's `await coro`) does not yield, so task_b prints last. */
 #include "conformance.h"
 
-static void coro_a(void) {
-  printf("I am coro_a(). Hi!\n");
-}
+static void coro_a(void) { printf("I am coro_a(). Hi!\n"); }
 
 static int coro_b(void *arg, void **result) {
   (void)arg, (void)result;
@@ -23,6 +21,4 @@ static int main_task(void *arg, void **result) {
   return 0;
 }
 
-int main(void) {
-  return conformance_run(main_task);
-}
+int main(void) { return conformance_run(main_task); }

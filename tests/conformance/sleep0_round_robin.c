@@ -26,6 +26,4 @@ static int main_task(void *arg, void **result) {
   return 0;
 }
 
-int main(void) {
-  return conformance_run(main_task);
-}
+int main(void) { return conformance_run(main_task); }
