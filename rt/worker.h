@@ -37,6 +37,11 @@ typedef struct weft__worker {
   weft_task *current; /* the task running now (owner only) */
   int intent;         /* set by the task just before it switches out */
   weft_task *eager;   /* with WEFT__I_EAGER: the task to start at once */
+  int eager_depth;    /* eager spawns in progress: no direct switches */
+  weft_task *prev;    /* switched out directly; finished by the next task */
+  int prev_intent;
+  size_t batch_left;  /* tasks left in the current batch (owner only) */
+  uint64_t finished;  /* tasks finished here, for finish_seq (owner) */
   weft__runq runq;    /* ready tasks (owner only) */
   weft__timers timers;
   weft__driver *driver;
@@ -84,6 +89,11 @@ void weft__switch_out(int intent);
  * worker of its runtime, else on the inject queue (and wakes a worker).
  * The task's state must already say SCHEDULED. Any thread. */
 void weft__sched_push(weft_task *t);
+
+/* Runs t (and, through direct switches, maybe more tasks of the batch)
+ * until a task switches back to the loop; finishes that task's switch.
+ * Worker loop only. */
+void weft__run_task(weft__worker *w, weft_task *t);
 
 /* Runs the worker loop on the calling thread until the runtime has shut
  * down. */
