@@ -9,6 +9,9 @@
  *    nothing; if RUNNING, set NOTIFIED; else set SCHEDULED and push. Exactly
  *    one waker wins the transition to SCHEDULED, so a task is in at most one
  *    queue.
+ *  - a yield leaves the word alone: the task is queued while still
+ *    RUNNING, so a wake meanwhile only sets NOTIFIED (costing at most one
+ *    spurious wake-up at the next park) and no atomic is spent per yield.
  *  - after the task switched out to park, its worker clears RUNNING; if
  *    NOTIFIED was set meanwhile, it clears it and requeues the task instead.
  *    This runs on the worker's stack once the task's stack is no longer in
