@@ -13,13 +13,15 @@
 # The build is its own tree, build-bench/ (or $WEFT_BENCH_DIR): RelWithDebInfo
 # (-O2 -g), no sanitizer, the assembly context switch, no tests or examples.
 # Outputs stay there: bench-micro.txt and .json, callgrind/*.out.
+# WEFT_BENCH_FILTER (a regex) runs only some benchmarks; WEFT_BENCH_N1 and
+# WEFT_BENCH_N2 change the callgrind counts.
 # bench/RESULTS.md records one run and how to read it.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 what=${1:-all}
 case $what in micro | callgrind | all) ;; *)
-  sed -n '2,16p' "$0" >&2
+  sed -n '2,18p' "$0" >&2
   exit 2
   ;;
 esac
@@ -39,6 +41,8 @@ else
   commit="not a git checkout"
 fi
 echo "commit: $commit"
+# Other processes on this 2-CPU machine move the timings: look at this first.
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo "== build ($dir: RelWithDebInfo, no sanitizer)"
 cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWEFT_SANITIZE=none \
@@ -55,10 +59,19 @@ fi
 
 if [ "$what" != callgrind ]; then
   echo "== micro: $dir/bench/bench_micro --benchmark_repetitions=5 --benchmark_report_aggregates_only=true"
-  "$dir/bench/bench_micro" --benchmark_repetitions=5 \
+  read -r _ u0 n0 s0 i0 w0 q0 sq0 _ </proc/stat
+  "$dir/bench/bench_micro" --benchmark_filter="${WEFT_BENCH_FILTER:-.}" \
+    --benchmark_repetitions=5 \
     --benchmark_report_aggregates_only=true \
     --benchmark_out="$dir/bench-micro.json" --benchmark_out_format=json \
     >"$dir/bench-micro.txt" 2>&1 || { cat "$dir/bench-micro.txt"; exit 1; }
+  read -r _ u1 n1_ s1 i1_ w1 q1 sq1 _ </proc/stat
+  busy=$(((u1 + n1_ + s1 + q1 + sq1) - (u0 + n0 + s0 + q0 + sq0)))
+  idle=$(((i1_ + w1) - (i0 + w0)))
+  # The benchmark keeps one CPU busy (the worker; its own thread waits in
+  # pthread_join): about 50% here when nothing else runs.
+  echo "CPU busy during the run: $((100 * busy / (busy + idle)))% of $(nproc) CPUs (about $((100 / $(nproc)))% is the benchmark itself)"
+  echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "medians of 5 (Time: per iteration; ns_per_op: per operation; cv: spread of the 5):"
   awk '/_median / || /_cv / {
          name = $1; sub(/\/manual_time/, "", name)
