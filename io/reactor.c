@@ -76,7 +76,8 @@ void weft__driver_close(weft__driver *d) {
 
 int weft__driver_poll(weft__driver *d, int64_t timeout_ns) {
   struct epoll_event evs[MAX_EVENTS];
-  struct timespec ts, *tsp = NULL;
+  struct timespec ts;
+  struct timespec *tsp = NULL;
   if (timeout_ns >= 0) {
     ts.tv_sec = (time_t)(timeout_ns / 1000000000);
     ts.tv_nsec = (long)(timeout_ns % 1000000000);

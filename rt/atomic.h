@@ -34,7 +34,8 @@ typedef struct weft__spinlock {
   unsigned int locked; /* 0 or 1 */
 } weft__spinlock;
 
-#define WEFT__SPINLOCK_INIT {0}
+#define WEFT__SPINLOCK_INIT                                                    \
+  { 0 }
 
 static inline void weft__spin_lock(weft__spinlock *l) {
   /* Acquire: pairs with the release store in weft__spin_unlock. */

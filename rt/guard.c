@@ -24,7 +24,8 @@ static void on_fault(int sig, siginfo_t *si, void *uc) {
   void *owner = NULL;
   size_t size = 0;
   if (weft__stack_lookup(si->si_addr, &in_guard, &owner, &size) && in_guard) {
-    char what[200], msg[400];
+    char what[200];
+    char msg[400];
     if (owner)
       weft__task_describe(owner, what, sizeof what);
     else

@@ -31,4 +31,6 @@ size_t weft__inject_drain(weft__inject *in, weft__runq *out) {
   return n;
 }
 
-size_t weft__inject_len(weft__inject *in) { return (size_t)weft__load_acquire(&in->len); }
+size_t weft__inject_len(weft__inject *in) {
+  return (size_t)weft__load_acquire(&in->len);
+}

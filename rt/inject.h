@@ -16,8 +16,8 @@
 
 typedef struct weft__inject {
   pthread_mutex_t lock;
-  weft__runq q;    /* under lock */
-  uint64_t len;    /* mirrors q.len; written under lock, read atomically */
+  weft__runq q; /* under lock */
+  uint64_t len; /* mirrors q.len; written under lock, read atomically */
 } weft__inject;
 
 void weft__inject_init(weft__inject *in);

@@ -39,7 +39,7 @@ weft_task *weft__order_take(weft__worker *w) {
 void weft__order_batch(weft__worker *w, size_t n) {
   if (w->order_mode != 1 || n < 2)
     return;
-  weft_task **v = weft__alloc(n * sizeof *v);
+  weft_task **v = weft__alloc(n * sizeof(weft_task *));
   if (!v)
     return;
   for (size_t i = 0; i < n; i++)
@@ -56,7 +56,7 @@ void weft__order_batch(weft__worker *w, size_t n) {
   for (size_t i = 0; i < n; i++)
     weft__runq_push(&w->runq, v[i]);
   weft__runq_append(&w->runq, &rest);
-  weft__free(v, n * sizeof *v);
+  weft__free(v, n * sizeof(weft_task *));
 }
 
 #endif

@@ -131,10 +131,9 @@ static void arrived_in_task(weft_task *t) {
 static uint32_t claim(weft_task *t) {
   uint32_t s = weft__load_relaxed(&t->state);
   while (!(s & WEFT__T_RUNNING) &&
-         !ck_pr_cas_32_value(&t->state, s,
-                             (s & ~(uint32_t)WEFT__T_SCHEDULED) |
-                                 WEFT__T_RUNNING,
-                             &s))
+         !ck_pr_cas_32_value(
+             &t->state, s, (s & ~(uint32_t)WEFT__T_SCHEDULED) | WEFT__T_RUNNING,
+             &s))
     ;
   return s;
 }
@@ -174,9 +173,9 @@ void weft__switch_out(int intent) {
     w->intent = intent;
 #if defined(WEFT_ASAN)
     /* A finishing task's fake stack is released: NULL save slot. */
-    __sanitizer_start_switch_fiber(
-        intent == WEFT__I_EXIT ? NULL : &t->asan_fake_stack,
-        w->sched_stack_lo, w->sched_stack_size);
+    __sanitizer_start_switch_fiber(intent == WEFT__I_EXIT ? NULL
+                                                          : &t->asan_fake_stack,
+                                   w->sched_stack_lo, w->sched_stack_size);
 #endif
 #if defined(WEFT_TSAN)
     __tsan_switch_to_fiber(w->tsan_fiber, 0);
@@ -203,8 +202,8 @@ static void task_entry(void *arg) {
 /* ---- the loop's side --------------------------------------------------- */
 
 static int start_task(weft__worker *w, weft_task *t) {
-  int err = weft__stack_get(&w->stacks, &w->rt->stacks, t->stack_size, t,
-                            &t->stack);
+  int err =
+      weft__stack_get(&w->stacks, &w->rt->stacks, t->stack_size, t, &t->stack);
   if (err)
     return err;
 #if defined(WEFT_ASAN)
@@ -220,7 +219,9 @@ static int start_task(weft__worker *w, weft_task *t) {
   return 0;
 }
 
-void weft__run_task(weft__worker *w, weft_task *t) {
+/* Recursive only through eager spawns: as deep as eager spawns nest. */
+void weft__run_task( // NOLINT(misc-no-recursion)
+    weft__worker *w, weft_task *t) {
   if (WEFT_UNLIKELY(t->hops)) { /* asyncio order: one more trip round */
     t->hops--;
     weft__runq_push(&w->runq, t);

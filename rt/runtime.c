@@ -77,7 +77,7 @@ static void worker_fini(weft__worker *w) {
 }
 
 static void runtime_free(weft__runtime *rt) {
-  for (int i = 0; i < rt->nworkers; i++)
+  for (int i = 0; rt->workers && i < rt->nworkers; i++)
     if (rt->workers[i].driver)
       worker_fini(&rt->workers[i]);
   /* Stragglers: abandoned, never resumed; free what they hold. */

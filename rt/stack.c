@@ -16,7 +16,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-
 #include "rt/alloc.h"
 #include "rt/atomic.h"
 #include "rt/common.h"
@@ -97,8 +96,8 @@ static int grow(weft__stack_pool *p, size_t size) {
     size_t cap = fl->cap ? fl->cap * 2 : 64;
     while (cap < fl->len + n)
       cap *= 2;
-    weft__stack *items = weft__realloc(fl->items, fl->cap * sizeof *items,
-                                       cap * sizeof *items);
+    weft__stack *items =
+        weft__realloc(fl->items, fl->cap * sizeof *items, cap * sizeof *items);
     if (!items)
       return -ENOMEM;
     fl->items = items;
@@ -107,9 +106,9 @@ static int grow(weft__stack_pool *p, size_t size) {
   void **owner = weft__calloc(n * sizeof *owner);
   if (!owner)
     return -ENOMEM;
-  char *base = mmap(NULL, n * stride, PROT_READ | PROT_WRITE,
-                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
-                    -1, 0);
+  char *base =
+      mmap(NULL, n * stride, PROT_READ | PROT_WRITE,
+           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
   if (base == MAP_FAILED) {
     weft__free(owner, n * sizeof *owner);
     return -ENOMEM;
@@ -121,9 +120,8 @@ static int grow(weft__stack_pool *p, size_t size) {
   pthread_mutex_lock(&table_lock);
   uint32_t idx = slab_count; /* only written under table_lock */
   if (idx >= (uint32_t)CHUNK_SLABS * MAX_CHUNKS ||
-      (!chunks[idx / CHUNK_SLABS] &&
-       !(chunks[idx / CHUNK_SLABS] =
-             weft__calloc(CHUNK_SLABS * sizeof(slab))))) {
+      (!chunks[idx / CHUNK_SLABS] && !(chunks[idx / CHUNK_SLABS] = weft__calloc(
+                                           CHUNK_SLABS * sizeof(slab))))) {
     pthread_mutex_unlock(&table_lock);
     munmap(base, n * stride);
     weft__free(owner, n * sizeof *owner);
@@ -159,7 +157,9 @@ void weft__stack_pool_fini(weft__stack_pool *p) {
   pthread_mutex_destroy(&p->lock);
 }
 
-void weft__stack_cache_init(weft__stack_cache *c) { memset(c->len, 0, sizeof c->len); }
+void weft__stack_cache_init(weft__stack_cache *c) {
+  memset(c->len, 0, sizeof c->len);
+}
 
 /* Moves `count` stacks of class k from the cache to the pool, releasing their
  * pages. */

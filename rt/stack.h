@@ -44,8 +44,8 @@ typedef struct weft__stack_freelist {
 } weft__stack_freelist;
 
 typedef struct weft__stack_pool {
-  pthread_mutex_t lock;                                /* guards the lists */
-  weft__stack_freelist free[WEFT__STACK_CLASSES];     /* under lock */
+  pthread_mutex_t lock;                           /* guards the lists */
+  weft__stack_freelist free[WEFT__STACK_CLASSES]; /* under lock */
   bool guards; /* MADV_GUARD_INSTALL works; else canaries. Set at init. */
 } weft__stack_pool;
 
@@ -69,8 +69,7 @@ size_t weft__stack_class_size(size_t want);
 int weft__stack_get(weft__stack_cache *c, weft__stack_pool *p, size_t size,
                     void *owner, weft__stack *out);
 /* Gives a stack back. Owner worker (cache) only. */
-void weft__stack_put(weft__stack_cache *c, weft__stack_pool *p,
-                     weft__stack *s);
+void weft__stack_put(weft__stack_cache *c, weft__stack_pool *p, weft__stack *s);
 
 /* Canary fallback: true unless the bottom of the stack was overwritten.
  * Always true when guards are in use. */

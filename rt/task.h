@@ -33,29 +33,29 @@ enum {
 #define WEFT__NAME_MAX 48
 
 struct weft_task {
-  weft__ctx ctx;     /* saved registers while suspended; its worker only */
-  uint32_t state;    /* the state word above: any thread, atomic */
-  uint32_t refs;     /* handle + alive + wakers in flight: atomic */
-  weft_task *next;   /* link in the run queue or inject queue holding it */
+  weft__ctx ctx;   /* saved registers while suspended; its worker only */
+  uint32_t state;  /* the state word above: any thread, atomic */
+  uint32_t refs;   /* handle + alive + wakers in flight: atomic */
+  weft_task *next; /* link in the run queue or inject queue holding it */
   struct weft__runtime *rt;
   weft_fn fn;
   void *arg;
-  void *result; /* written by the task before DONE, read after it */
-  int code;     /* likewise: the function's return value */
+  void *result;        /* written by the task before DONE, read after it */
+  int code;            /* likewise: the function's return value */
   uint64_t finish_seq; /* order of finishing in the runtime (gather) */
-  uint32_t timer_gen; /* bumped by whoever claims the armed timer: atomic */
-  uint8_t hops;       /* asyncio order: extra trips through the ready queue
-                         before it runs (worker only) */
-  bool started;       /* entered its function (worker only) */
+  uint32_t timer_gen;  /* bumped by whoever claims the armed timer: atomic */
+  uint8_t hops;        /* asyncio order: extra trips through the ready queue
+                          before it runs (worker only) */
+  bool started;        /* entered its function (worker only) */
   weft__waitq awaiters;
-  weft__spinlock fwd_lock;    /* guards the three below */
-  bool (*fwd_fn)(void *ctx);  /* the cancel forward (rt/task.c), or NULL */
+  weft__spinlock fwd_lock;   /* guards the three below */
+  bool (*fwd_fn)(void *ctx); /* the cancel forward (rt/task.c), or NULL */
   void *fwd_ctx;
-  uint32_t fwd_busy;          /* cancellers inside fwd_fn */
-  weft__stack stack;  /* valid once started, until finished */
-  size_t stack_size;  /* requested */
+  uint32_t fwd_busy;              /* cancellers inside fwd_fn */
+  weft__stack stack;              /* valid once started, until finished */
+  size_t stack_size;              /* requested */
   weft_task *reg_prev, *reg_next; /* runtime registry, under its lock */
-  const char *file;   /* spawn site */
+  const char *file;               /* spawn site */
   int line;
   char name[WEFT__NAME_MAX];
 #if defined(WEFT_ASAN)

@@ -82,8 +82,8 @@ int weft__timers_add(weft__timers *h, int64_t deadline, weft_task *t,
     h->cap = cap;
   }
   weft__task_ref(t);
-  h->heap[h->len] =
-      (weft__timer){.deadline = deadline, .seq = h->seq++, .task = t, .gen = gen};
+  h->heap[h->len] = (weft__timer){
+      .deadline = deadline, .seq = h->seq++, .task = t, .gen = gen};
   sift_up(h->heap, h->len++);
   return 0;
 }

@@ -32,10 +32,10 @@
 #include "rt/worker.h"
 
 typedef enum mode {
-  UNTIL_ALL,        /* every task finished */
-  UNTIL_ANY_ERROR,  /* gather: a failure, cancellation included */
-  UNTIL_EXCEPTION,  /* wait FIRST_EXCEPTION: a failure, not a cancellation */
-  UNTIL_FIRST,      /* wait FIRST_COMPLETED */
+  UNTIL_ALL,       /* every task finished */
+  UNTIL_ANY_ERROR, /* gather: a failure, cancellation included */
+  UNTIL_EXCEPTION, /* wait FIRST_EXCEPTION: a failure, not a cancellation */
+  UNTIL_FIRST,     /* wait FIRST_COMPLETED */
 } mode;
 
 typedef struct set_state {
@@ -110,8 +110,8 @@ static int check_args(weft_task *const *tasks, size_t n, weft_task *self) {
 /* Waits on the set until the mode's condition holds. Returns 0, or
  * -ECANCELED if the caller was cancelled (gather: after cancelling the tasks
  * and waiting for all of them), or -ENOMEM. */
-static int wait_set(weft_task *self, weft_task *const *tasks, size_t n,
-                    mode m, bool gather) {
+static int wait_set(weft_task *self, weft_task *const *tasks, size_t n, mode m,
+                    bool gather) {
   weft__waiter local[8];
   weft__waiter *ws = local;
   if (n > sizeof local / sizeof local[0]) {
@@ -144,9 +144,9 @@ static int wait_set(weft_task *self, weft_task *const *tasks, size_t n,
   if (gather)
     weft__cancel_forward_set(self, forward_gather, &g);
   /* Acquire loads: pair with the filters' RMWs in finishing workers. */
-  while (weft__load_acquire(&g.remaining) != 0 &&
-         (weft__load_acquire(&g.cancelled) ||
-          !weft__load_acquire(&g.complete))) {
+  while (
+      weft__load_acquire(&g.remaining) != 0 &&
+      (weft__load_acquire(&g.cancelled) || !weft__load_acquire(&g.complete))) {
     if (weft__cancel_take(self)) {
       /* Cancelled before the forward was set (or a plain wait). */
       if (!gather) {
@@ -247,7 +247,7 @@ int weft_wait(weft_task *const *tasks, size_t n, weft_wait_mode when,
 }
 
 int weft_wait_any(weft_task *const *tasks, size_t n, size_t *index) {
-  bool local[16];
+  bool local[16] = {false};
   bool *done = n <= 16 ? local : weft__alloc(n * sizeof *done);
   if (!done)
     return -ENOMEM;

@@ -24,8 +24,8 @@
 enum { WEFT__I_YIELD = 1, WEFT__I_PARK, WEFT__I_EXIT, WEFT__I_EAGER };
 
 typedef struct weft__worker_stats {
-  uint64_t tasks_run;  /* switches into tasks */
-  uint64_t polls;      /* driver polls */
+  uint64_t tasks_run; /* switches into tasks */
+  uint64_t polls;     /* driver polls */
   uint64_t timers_fired;
   uint64_t inject_pops;
 } weft__worker_stats;
@@ -40,9 +40,9 @@ typedef struct weft__worker {
   int eager_depth;    /* eager spawns in progress: no direct switches */
   weft_task *prev;    /* switched out directly; finished by the next task */
   int prev_intent;
-  size_t batch_left;  /* tasks left in the current batch (owner only) */
-  uint64_t finished;  /* tasks finished here, for finish_seq (owner) */
-  weft__runq runq;    /* ready tasks (owner only) */
+  size_t batch_left; /* tasks left in the current batch (owner only) */
+  uint64_t finished; /* tasks finished here, for finish_seq (owner) */
+  weft__runq runq;   /* ready tasks (owner only) */
   weft__timers timers;
   weft__driver *driver;
   weft__stack_cache stacks;

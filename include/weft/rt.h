@@ -38,7 +38,7 @@ typedef enum weft_task_state {
   WEFT_TASK_PENDING = 0, /* not finished: queued, running or suspended */
   WEFT_TASK_DONE,        /* its function returned 0 */
   WEFT_TASK_FAILED,      /* its function returned a negative code */
-  WEFT_TASK_CANCELLED,   /* cancelled before it ran, or it returned -ECANCELED */
+  WEFT_TASK_CANCELLED, /* cancelled before it ran, or it returned -ECANCELED */
 } weft_task_state;
 
 /* ---- the runtime ------------------------------------------------------- */

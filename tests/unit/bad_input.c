@@ -34,7 +34,7 @@ static int t_in_task(void *arg, void **result) {
   CHECK_EQ(weft_gather(NULL, 0, NULL, NULL, 0), 0);
   CHECK_EQ(weft_gather(NULL, 0, NULL, NULL, 1u << 7), -EINVAL);
   CHECK_EQ(weft_run(NULL, nop, NULL, NULL), -EDEADLK); /* nested run */
-  weft_detach(NULL); /* ignored */
+  weft_detach(NULL);                                   /* ignored */
   CHECK(strcmp(weft_task_name(NULL), "") == 0);
   return 0;
 }

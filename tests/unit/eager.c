@@ -8,7 +8,10 @@
 
 static char trace[64];
 static size_t n;
-static void note(char c) { trace[n++] = c; trace[n] = 0; }
+static void note(char c) {
+  trace[n++] = c;
+  trace[n] = 0;
+}
 
 static int quick(void *arg, void **result) {
   note('q');

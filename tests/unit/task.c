@@ -7,7 +7,10 @@
 
 static char trace[256];
 static size_t trace_len;
-static void note(char c) { trace[trace_len++] = c; trace[trace_len] = 0; }
+static void note(char c) {
+  trace[trace_len++] = c;
+  trace[trace_len] = 0;
+}
 
 static int ret_arg(void *arg, void **result) {
   *result = arg;
@@ -183,8 +186,7 @@ int main(void) {
   void *r = NULL;
   CHECK_EQ(weft_run(NULL, main_result, (void *)99, &r), 0);
   CHECK_EQ((intptr_t)r, 99);
-  CHECK_EQ(weft_run(NULL, fail_with, (void *)(intptr_t)ENOENT, NULL),
-           -ENOENT);
+  CHECK_EQ(weft_run(NULL, fail_with, (void *)(intptr_t)ENOENT, NULL), -ENOENT);
   CHECK(weft_self() == NULL);
   fprintf(stderr, "task: all passed\n");
   return 0;
