@@ -84,8 +84,10 @@ static void runtime_free(weft__runtime *rt) {
   weft_task *t = rt->tasks;
   while (t) {
     weft_task *next = t->reg_next;
-    if (t != rt->main)
+    if (t != rt->main) {
+      t->magic = WEFT__TASK_FREED;
       weft__free(t, sizeof *t);
+    }
     t = next;
   }
   weft__free(rt->workers, (size_t)rt->nworkers * sizeof *rt->workers);

@@ -63,8 +63,18 @@ void weft__task_ref(weft_task *t) { ck_pr_inc_32(&t->refs); }
 void weft__task_unref(weft_task *t) {
   /* The last reference frees: every other holder has let go, and DONE (or
    * never started) means no worker touches the task again. */
-  if (ck_pr_faa_32(&t->refs, (uint32_t)-1) == 1)
+  if (ck_pr_faa_32(&t->refs, (uint32_t)-1) == 1) {
+    t->magic = WEFT__TASK_FREED;
     weft__free(t, sizeof *t);
+  }
+}
+
+void weft__task_check(const weft_task *t, const char *fn) {
+  if (WEFT_UNLIKELY(t->magic != WEFT__TASK_MAGIC))
+    WEFT_PANIC("%s: the handle %p is not a live task (%s)", fn, (const void *)t,
+               t->magic == WEFT__TASK_FREED
+                   ? "used after weft_detach released it"
+                   : "not a handle from weft_spawn");
 }
 
 void weft__task_wake(weft_task *t) {
@@ -120,6 +130,7 @@ int weft__task_new(weft__runtime *rt, weft_fn fn, void *arg,
   weft_task *t = weft__alloc(sizeof *t);
   if (!t)
     return -ENOMEM;
+  t->magic = WEFT__TASK_MAGIC;
   t->state = WEFT__T_SCHEDULED;
   t->refs = 2; /* the handle and the task being alive */
   t->next = NULL;
@@ -195,6 +206,7 @@ int weft_await(weft_task *t, void **result) {
   weft_task *self = weft__self();
   if (!self)
     return -EPERM;
+  weft__task_check(t, "weft_await");
   if (t == self)
     return -EDEADLK;
   if (is_done(t))
@@ -227,8 +239,10 @@ int weft_await(weft_task *t, void **result) {
 }
 
 void weft_detach(weft_task *t) {
-  if (t)
+  if (t) {
+    weft__task_check(t, "weft_detach");
     weft__task_unref(t);
+  }
 }
 
 void weft__cancel_forward_set(weft_task *self, bool (*fn)(void *ctx),
@@ -254,6 +268,7 @@ void weft__cancel_forward_clear(weft_task *self) {
 int weft_cancel(weft_task *t) {
   if (!t)
     return -EINVAL;
+  weft__task_check(t, "weft_cancel");
   weft__spin_lock(&t->fwd_lock);
   if (t->fwd_fn) {
     if (t->fwd_busy) { /* a cycle of awaits, or a concurrent cancel */

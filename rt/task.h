@@ -32,8 +32,12 @@ enum {
 
 #define WEFT__NAME_MAX 48
 
+#define WEFT__TASK_MAGIC 0x7461736bu /* "task": a live handle */
+#define WEFT__TASK_FREED 0x66726565u /* "free": after the last reference */
+
 struct weft_task {
   weft__ctx ctx;   /* saved registers while suspended; its worker only */
+  uint32_t magic;  /* WEFT__TASK_MAGIC while the task object lives */
   uint32_t state;  /* the state word above: any thread, atomic */
   uint32_t refs;   /* handle + alive + wakers in flight: atomic */
   weft_task *next; /* link in the run queue or inject queue holding it */
@@ -72,6 +76,12 @@ struct weft_task {
 int weft__task_new(struct weft__runtime *rt, weft_fn fn, void *arg,
                    const weft_spawn_opts *opts, const char *file, int line,
                    weft_task **out);
+
+/* Aborts with a message naming the misuse (fn, e.g. "weft_await") if t is
+ * not a live task: a handle used after weft_detach, or a stray pointer.
+ * Catches the common case; memory reused by a new task cannot be told
+ * apart (ASan builds catch that too). */
+void weft__task_check(const weft_task *t, const char *fn);
 
 void weft__task_ref(weft_task *t);
 void weft__task_unref(weft_task *t);

@@ -101,6 +101,7 @@ static int check_args(weft_task *const *tasks, size_t n, weft_task *self) {
   for (size_t i = 0; i < n; i++) {
     if (!tasks[i])
       return -EINVAL;
+    weft__task_check(tasks[i], "weft_gather/weft_wait");
     if (tasks[i] == self)
       return -EDEADLK;
   }

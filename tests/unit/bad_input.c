@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "child.h"
 
 static int nop(void *arg, void **result) {
   (void)arg, (void)result;
@@ -58,7 +59,29 @@ static int t_spawn_after_shutdown(void *arg, void **result) {
   return weft_yield();
 }
 
+/* A handle used after weft_detach released it aborts with a message naming
+ * the misuse (ASan builds report the use-after-free themselves). */
+static int t_await_after_detach(void *arg, void **result) {
+  (void)arg, (void)result;
+  weft_task *t;
+  CHECK_EQ(weft_spawn(&t, nop, NULL), 0);
+  CHECK_EQ(weft_await(t, NULL), 0);
+  weft_detach(t);
+  weft_await(t, NULL); /* the misuse */
+  return 0;
+}
+
+static void await_after_detach(void) {
+  weft_run(NULL, t_await_after_detach, NULL, NULL);
+}
+
 int main(void) {
+  char out[8192];
+  int status = run_in_child(await_after_detach, out, sizeof out);
+  CHECK(!(WIFEXITED(status) && WEXITSTATUS(status) == 0));
+  CHECK(strstr(out, "weft_await: the handle") ||
+        strstr(out, "heap-use-after-free"));
+
   /* Outside any task. */
   weft_task *t = NULL;
   CHECK_EQ(weft_spawn(&t, nop, NULL), -EPERM);
