@@ -24,6 +24,7 @@
 
 #include "rt/common.h"
 #include "rt/current.h"
+#include "rt/debug.h"
 #include "rt/fiber.h"
 #include "rt/worker.h"
 
@@ -31,6 +32,8 @@
 
 static void finish_task(weft__worker *w, weft_task *t) {
   if (t->started) {
+    if (WEFT_UNLIKELY(w->debug))
+      weft__debug_stack_check(t);
     weft__stack_put(&w->stacks, &w->rt->stacks, &t->stack);
 #if defined(WEFT_TSAN)
     __tsan_destroy_fiber(t->tsan_fiber);
@@ -61,6 +64,8 @@ WEFT_NORETURN static void stack_smashed(weft_task *t) {
 static void finish_switch_out(weft__worker *w, weft_task *t, int intent) {
   if (WEFT_UNLIKELY(!weft__stack_canary_ok(&w->rt->stacks, &t->stack)))
     stack_smashed(t);
+  if (WEFT_UNLIKELY(w->debug))
+    weft__debug_slice_end(w, t);
   uint32_t s;
   switch (intent) {
   case WEFT__I_YIELD:
@@ -161,6 +166,8 @@ void weft__switch_out(int intent) {
     w->prev_intent = intent;
     w->current = next;
     w->stats.tasks_run++;
+    if (WEFT_UNLIKELY(w->debug))
+      weft__debug_slice_begin(w);
 #if defined(WEFT_ASAN)
     __sanitizer_start_switch_fiber(&t->asan_fake_stack, next->stack.lo,
                                    next->stack.size);
@@ -214,6 +221,8 @@ static int start_task(weft__worker *w, weft_task *t) {
 #if defined(WEFT_TSAN)
   t->tsan_fiber = __tsan_create_fiber(0);
 #endif
+  if (WEFT_UNLIKELY(w->debug))
+    weft__debug_stack_fill(t);
   weft__ctx_make(&t->ctx, t->stack.lo, t->stack.size, task_entry, t);
   t->started = true;
   return 0;
@@ -244,6 +253,8 @@ void weft__run_task( // NOLINT(misc-no-recursion)
   for (;;) {
     w->current = t;
     w->stats.tasks_run++;
+    if (WEFT_UNLIKELY(w->debug))
+      weft__debug_slice_begin(w);
     switch_to_task(w, t);
     /* The task that switched back may be another one of the batch, reached
      * by direct switches from t. */

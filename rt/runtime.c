@@ -40,11 +40,12 @@ void weft_config_init(weft_config *cfg) {
   cfg->stack_size = 0;
   cfg->shutdown_grace = 5.0;
   cfg->debug = false;
+  cfg->slow_task_seconds = 0.1;
 }
 
 static int validate(const weft_config *cfg, size_t *stack) {
-  if (cfg->workers < 0 || cfg->shutdown_grace < 0 ||
-      cfg->shutdown_grace > 86400.0)
+  if (cfg->workers < 0 || !(cfg->shutdown_grace >= 0) ||
+      cfg->shutdown_grace > 86400.0 || !(cfg->slow_task_seconds >= 0))
     return -EINVAL;
   if (cfg->workers > 1)
     return -ENOTSUP;
@@ -134,6 +135,7 @@ int weft_run(const weft_config *cfg_in, weft_fn main_fn, void *arg,
     weft__worker *w = &rt->workers[i];
     w->rt = rt;
     w->index = i;
+    w->debug = cfg.debug;
     weft__runq_init(&w->runq);
     weft__timers_init(&w->timers);
     weft__stack_cache_init(&w->stacks);

@@ -27,6 +27,7 @@
 #include "rt/alloc.h"
 #include "rt/common.h"
 #include "rt/current.h"
+#include "rt/debug.h"
 #include "rt/fiber.h"
 #include "rt/order_test.h"
 
@@ -89,8 +90,11 @@ static void fire_timer(weft_task *t, void *ctx) {
 static void cancel_all(weft__runtime *rt) {
   weft__spin_lock(&rt->tasks_lock);
   /* weft_cancel on a worker thread only pushes to this worker's queue. */
-  for (weft_task *t = rt->tasks; t; t = t->reg_next)
+  for (weft_task *t = rt->tasks; t; t = t->reg_next) {
+    if (rt->cfg.debug)
+      weft__debug_pending(t);
     weft_cancel(t);
+  }
   weft__spin_unlock(&rt->tasks_lock);
 }
 

@@ -40,9 +40,11 @@ typedef struct weft__worker {
   int eager_depth;    /* eager spawns in progress: no direct switches */
   weft_task *prev;    /* switched out directly; finished by the next task */
   int prev_intent;
-  size_t batch_left; /* tasks left in the current batch (owner only) */
-  uint64_t finished; /* tasks finished here, for finish_seq (owner) */
-  weft__runq runq;   /* ready tasks (owner only) */
+  size_t batch_left;   /* tasks left in the current batch (owner only) */
+  uint64_t finished;   /* tasks finished here, for finish_seq (owner) */
+  bool debug;          /* the runtime's debug mode (rt/debug.h) */
+  int64_t slice_start; /* debug: when the current task was switched in */
+  weft__runq runq;     /* ready tasks (owner only) */
   weft__timers timers;
   weft__driver *driver;
   weft__stack_cache stacks;

@@ -49,15 +49,23 @@ typedef struct weft_config {
    * This release runs one worker; larger values return -ENOTSUP from
    * weft_run(). */
   int workers;
-  /* Default stack size of a task in bytes (rounded up to a page multiple,
-   * at least WEFT_STACK_MIN). 0 means 64 KiB (256 KiB in sanitizer builds). */
+  /* Default stack size of a task in bytes (rounded up to a power of two,
+   * from WEFT_STACK_MIN to 8 MiB). 0 means 64 KiB (256 KiB in sanitizer
+   * builds). */
   size_t stack_size;
   /* Seconds to let tasks still running at shutdown finish after they were
    * cancelled, before they are reported as stragglers. Default 5. */
   double shutdown_grace;
-  /* Print a report of tasks that were still pending at shutdown (asyncio's
-   * "Task was destroyed but it is pending") to stderr. Default false. */
+  /* Debug mode (asyncio's debug=True), reports on stderr: a task that ran
+   * longer than slow_task_seconds without suspending (asyncio's slow
+   * callback warning); every task still pending when shutdown cancelled it
+   * (asyncio's "Task was destroyed but it is pending"); and, when a task
+   * finishes, its stack high-water mark if it used more than three quarters
+   * of its stack (stacks are filled with a pattern when a task starts, so
+   * this costs a write of each stack once). Default false. */
   bool debug;
+  /* Debug mode's slow-task threshold in seconds. Default 0.1. */
+  double slow_task_seconds;
   /* Start every spawned task eagerly, as if weft_spawn_opts.eager were set
    * (asyncio's loop.set_task_factory(asyncio.eager_task_factory)). */
   bool eager_tasks;
