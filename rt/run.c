@@ -3,21 +3,30 @@
  * finishing them, and the direct switch from one task to the next.
  *
  * The protocol of a switch out of task T (intent: yield, park, exit, eager):
- *  1. T records its intent in its worker and switches away: to the next
- *     task of the current batch directly (yield and park, when that task is
- *     already started and owes no asyncio hop, and no eager spawn is in
- *     progress), or else to the worker's own loop (rt/worker.c).
- *  2. Whoever runs next on that worker, on its own stack, finishes T's
- *     switch (finish_switch_out): yield requeues T at the back; park clears
- *     RUNNING, or requeues T at once if a wake set NOTIFIED meanwhile; exit
- *     finishes T. This must not happen on T's stack: once T is requeued or
- *     its RUNNING bit is clear, another worker may resume it (DESIGN 4.2).
- *     A direct switch leaves T in w->prev for the task it switched to, which
- *     finishes it as the first thing it does when it resumes.
- *  3. A direct switch takes the next task out of the batch exactly as the
- *     loop would (w->batch_left counts what is left of the batch), so the
- *     order is the loop's order, asyncio's with one worker; it only saves
- *     the second switch through the loop's context.
+ *  1. T picks where to go: the next task of the current batch, directly
+ *     (pick_next); or, when the batch is used up, T runs the batch boundary
+ *     itself (poll, inject, timers: weft__worker_boundary) and takes the
+ *     first task of the new batch, which may be T again after a yield (then
+ *     no switch happens at all). It switches to the worker's own loop only
+ *     when the loop is needed: nothing is ready (the worker must sleep),
+ *     shutdown is under way, an eager spawn is in progress, or the runtime
+ *     does not keep asyncio's order.
+ *  2. The context T switched to finishes T's switch, on its own stack,
+ *     before it runs anything else (finish_prev, or the loop's
+ *     weft__run_task): park clears RUNNING or requeues T at once if a wake
+ *     set NOTIFIED meanwhile; exit gives T's stack back. This must not
+ *     happen on T's stack: once RUNNING is clear another worker may resume
+ *     T (DESIGN 4.2), and a stack given back may be reused at once.
+ *  3. A yield in asyncio order queues T before it picks (one worker: no one
+ *     else can take T from the queue before its context is saved), so T
+ *     lands behind what was queued before it and ahead of what the boundary
+ *     brings, as in asyncio. An exit completes T (DONE, awaiters woken)
+ *     before it picks, so an awaiter woken by T can be the next task, and
+ *     saves its registers into the worker's scratch context: T's object may
+ *     be freed by then.
+ *  4. Batches are counted in the worker (w->batch_left), whoever takes a
+ *     task from them, so the order is the loop's order: asyncio's with one
+ *     worker. Direct switches only save the trip through the loop's context.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -30,15 +39,8 @@
 
 /* ---- finishing -------------------------------------------------------- */
 
-static void finish_task(weft__worker *w, weft_task *t) {
-  if (t->started) {
-    if (WEFT_UNLIKELY(w->debug))
-      weft__debug_stack_check(t);
-    weft__stack_put(&w->stacks, &w->rt->stacks, &t->stack);
-#if defined(WEFT_TSAN)
-    __tsan_destroy_fiber(t->tsan_fiber);
-#endif
-  }
+/* DONE, awaiters woken, the "alive" reference dropped: t may be freed. */
+static void complete_task(weft__worker *w, weft_task *t) {
   weft__registry_remove(w->rt, t);
   /* Finishing order, for "first" in gather and wait: exact within a worker,
    * and close enough across workers, with no shared counter. */
@@ -49,7 +51,13 @@ static void finish_task(weft__worker *w, weft_task *t) {
   while (!ck_pr_cas_32_value(&t->state, s, WEFT__T_DONE, &s))
     ;
   weft__waitq_wake_all(&t->awaiters, t->code);
-  weft__task_unref(t); /* the "alive" reference */
+  weft__task_unref(t);
+}
+
+/* A task that never ran (cancelled first, or no stack could be had). */
+static void finish_unstarted(weft__worker *w, weft_task *t, int code) {
+  t->code = code;
+  complete_task(w, t);
 }
 
 WEFT_NORETURN static void stack_smashed(weft_task *t) {
@@ -60,21 +68,39 @@ WEFT_NORETURN static void stack_smashed(weft_task *t) {
              what, t->stack.size);
 }
 
-/* Step 2: runs on the stack of whoever runs next. */
-static void finish_switch_out(weft__worker *w, weft_task *t, int intent) {
+static void check_switched_out(weft__worker *w, const weft_task *t) {
   if (WEFT_UNLIKELY(!weft__stack_canary_ok(&w->rt->stacks, &t->stack)))
-    stack_smashed(t);
+    stack_smashed((weft_task *)t);
   if (WEFT_UNLIKELY(w->debug))
     weft__debug_slice_end(w, t);
+}
+
+/* Step 3 for an exit, on t's own stack: complete t and keep what must be
+ * released once we are off its stack. */
+static void exit_early(weft__worker *w, weft_task *t) {
+  check_switched_out(w, t);
+  if (WEFT_UNLIKELY(w->debug))
+    weft__debug_stack_check(t);
+  w->dead_stack = t->stack;
+#if defined(WEFT_TSAN)
+  w->dead_fiber = t->tsan_fiber;
+#endif
+  complete_task(w, t);
+}
+
+/* Step 2: runs on the stack of whoever runs next. t is NULL for an exit. */
+static void finish_switch_out(weft__worker *w, weft_task *t, int intent) {
   uint32_t s;
   switch (intent) {
-  case WEFT__I_YIELD:
-    /* No atomic here: the task stays RUNNING while it waits in the queue,
-     * so wakers only set NOTIFIED (it is queued already) and none pushes
-     * it a second time. The cost is at most one spurious wake-up later. */
+  case WEFT__I_YIELD: /* not queued yet (no asyncio order) */
+    check_switched_out(w, t);
     weft__runq_push(&w->runq, t);
     break;
+  case WEFT__I_YIELDED: /* queued before it switched (step 3) */
+    check_switched_out(w, t);
+    break;
   case WEFT__I_PARK:
+    check_switched_out(w, t);
     s = weft__load_relaxed(&t->state);
     for (;;) {
       uint32_t next = s & ~(uint32_t)(WEFT__T_RUNNING | WEFT__T_NOTIFIED);
@@ -88,7 +114,10 @@ static void finish_switch_out(weft__worker *w, weft_task *t, int intent) {
       weft__runq_push(&w->runq, t);
     break;
   case WEFT__I_EXIT:
-    finish_task(w, t);
+    weft__stack_put(&w->stacks, &w->rt->stacks, &w->dead_stack);
+#if defined(WEFT_TSAN)
+    __tsan_destroy_fiber(w->dead_fiber);
+#endif
     break;
   default:
     WEFT_PANIC("bad switch intent %d", intent);
@@ -97,10 +126,12 @@ static void finish_switch_out(weft__worker *w, weft_task *t, int intent) {
 
 /* Step 2 for a direct switch: the resumed task finishes its predecessor. */
 static void finish_prev(weft__worker *w) {
-  weft_task *prev = w->prev;
-  if (prev) {
+  int intent = w->prev_intent;
+  if (intent) {
+    weft_task *prev = w->prev;
     w->prev = NULL;
-    finish_switch_out(w, prev, w->prev_intent);
+    w->prev_intent = 0;
+    finish_switch_out(w, prev, intent);
   }
 }
 
@@ -143,70 +174,7 @@ static uint32_t claim(weft_task *t) {
   return s;
 }
 
-/* Step 1, direct: the next task of the batch, if it can be switched to from
- * a task; NULL otherwise. */
-static weft_task *direct_next(weft__worker *w, int intent) {
-  if (intent > WEFT__I_PARK || w->batch_left == 0 || w->eager_depth)
-    return NULL;
-  weft_task *n = w->runq.head;
-  if (!n || !n->started || n->hops)
-    return NULL;
-  weft__runq_pop(&w->runq);
-  w->batch_left--;
-  claim(n);
-  return n;
-}
-
-void weft__switch_out(int intent) {
-  weft__worker *w = weft__worker_current();
-  weft_task *t = w->current;
-  weft_task *next = direct_next(w, intent);
-  if (next) {
-    w->prev = t;
-    w->prev_intent = intent;
-    w->current = next;
-    w->stats.tasks_run++;
-    if (WEFT_UNLIKELY(w->debug))
-      weft__debug_slice_begin(w);
-#if defined(WEFT_ASAN)
-    __sanitizer_start_switch_fiber(&t->asan_fake_stack, next->stack.lo,
-                                   next->stack.size);
-#endif
-#if defined(WEFT_TSAN)
-    __tsan_switch_to_fiber(next->tsan_fiber, 0);
-#endif
-    weft__ctx_switch(&t->ctx, &next->ctx);
-  } else {
-    w->intent = intent;
-#if defined(WEFT_ASAN)
-    /* A finishing task's fake stack is released: NULL save slot. */
-    __sanitizer_start_switch_fiber(intent == WEFT__I_EXIT ? NULL
-                                                          : &t->asan_fake_stack,
-                                   w->sched_stack_lo, w->sched_stack_size);
-#endif
-#if defined(WEFT_TSAN)
-    __tsan_switch_to_fiber(w->tsan_fiber, 0);
-#endif
-    weft__ctx_switch(&t->ctx, &w->sched);
-  }
-  /* Resumed, perhaps on another worker: look it up again (DESIGN 4.3). */
-  arrived_in_task(t);
-  finish_prev(weft__worker_current());
-}
-
-static void task_entry(void *arg) {
-  weft_task *t = arg;
-  arrived_in_task(t);
-  finish_prev(weft__worker_current());
-  void *result = NULL;
-  int code = t->fn(t->arg, &result);
-  t->result = result;
-  t->code = code;
-  weft__switch_out(WEFT__I_EXIT);
-  WEFT_PANIC("a finished task was resumed");
-}
-
-/* ---- the loop's side --------------------------------------------------- */
+static void task_entry(void *arg);
 
 static int start_task(weft__worker *w, weft_task *t) {
   int err =
@@ -228,6 +196,118 @@ static int start_task(weft__worker *w, weft_task *t) {
   return 0;
 }
 
+/* Makes t ready to be switched to: RUNNING and started. Returns false if it
+ * finished instead (cancelled before it ran, or no stack). Either side. */
+static bool prepare(weft__worker *w, weft_task *t) {
+  uint32_t s = claim(t);
+  if (WEFT_LIKELY(t->started))
+    return true;
+  if (s & WEFT__T_CANCEL) { /* cancelled before it ran: never enters fn */
+    finish_unstarted(w, t, -ECANCELED);
+    return false;
+  }
+  int err = start_task(w, t);
+  if (err) {
+    finish_unstarted(w, t, err);
+    return false;
+  }
+  return true;
+}
+
+/* Step 1: the next task to switch to directly, or NULL for the loop. */
+static weft_task *pick_next(weft__worker *w) {
+#if defined(WEFT_TEST_ORDER)
+  (void)w;
+  return NULL; /* the perturbed orders live in the loop */
+#else
+  for (;;) {
+    if (w->batch_left == 0 && !weft__worker_boundary(w))
+      return NULL;
+    weft_task *n = weft__runq_pop(&w->runq);
+    w->batch_left--;
+    if (WEFT_UNLIKELY(n->hops)) { /* asyncio order: one more trip round */
+      n->hops--;
+      weft__runq_push(&w->runq, n);
+      continue;
+    }
+    if (prepare(w, n))
+      return n;
+  }
+#endif
+}
+
+void weft__switch_out(int intent) {
+  weft__worker *w = weft__worker_current();
+  weft_task *t = w->current;
+  weft__ctx *save = &t->ctx;
+  if (intent == WEFT__I_YIELD && w->rt->asyncio_order) {
+    weft__runq_push(&w->runq, t); /* step 3 */
+    intent = WEFT__I_YIELDED;
+  } else if (intent == WEFT__I_EXIT) {
+    exit_early(w, t); /* t may be freed from here on */
+    save = &w->dead_ctx;
+  }
+  weft_task *next = NULL;
+  if (intent != WEFT__I_EAGER && !w->eager_depth)
+    next = pick_next(w);
+  if (next == t) { /* a yield, and t is first in the new batch */
+    if (WEFT_UNLIKELY(w->debug)) {
+      weft__debug_slice_end(w, t);
+      weft__debug_slice_begin(w);
+    }
+    return;
+  }
+  if (next) {
+    w->prev = intent == WEFT__I_EXIT ? NULL : t;
+    w->prev_intent = intent;
+    w->current = next;
+    w->stats.tasks_run++;
+    if (WEFT_UNLIKELY(w->debug))
+      weft__debug_slice_begin(w);
+#if defined(WEFT_ASAN)
+    /* A finishing task's fake stack is released: NULL save slot. */
+    __sanitizer_start_switch_fiber(intent == WEFT__I_EXIT ? NULL
+                                                          : &t->asan_fake_stack,
+                                   next->stack.lo, next->stack.size);
+#endif
+#if defined(WEFT_TSAN)
+    __tsan_switch_to_fiber(next->tsan_fiber, 0);
+#endif
+    weft__ctx_switch(save, &next->ctx);
+  } else {
+    w->intent = intent;
+    if (intent == WEFT__I_EXIT)
+      w->current = NULL;
+#if defined(WEFT_ASAN)
+    __sanitizer_start_switch_fiber(intent == WEFT__I_EXIT ? NULL
+                                                          : &t->asan_fake_stack,
+                                   w->sched_stack_lo, w->sched_stack_size);
+#endif
+#if defined(WEFT_TSAN)
+    __tsan_switch_to_fiber(w->tsan_fiber, 0);
+#endif
+    weft__ctx_switch(save, &w->sched);
+  }
+  if (intent == WEFT__I_EXIT)
+    WEFT_PANIC("a finished task was resumed");
+  /* Resumed, perhaps on another worker: look it up again (DESIGN 4.3). */
+  arrived_in_task(t);
+  finish_prev(weft__worker_current());
+}
+
+static void task_entry(void *arg) {
+  weft_task *t = arg;
+  arrived_in_task(t);
+  finish_prev(weft__worker_current());
+  void *result = NULL;
+  int code = t->fn(t->arg, &result);
+  t->result = result;
+  t->code = code;
+  weft__switch_out(WEFT__I_EXIT);
+}
+
+/* ---- the loop's side --------------------------------------------------- */
+
 /* Recursive only through eager spawns: as deep as eager spawns nest. */
 void weft__run_task( // NOLINT(misc-no-recursion)
     weft__worker *w, weft_task *t) {
@@ -236,28 +316,16 @@ void weft__run_task( // NOLINT(misc-no-recursion)
     weft__runq_push(&w->runq, t);
     return;
   }
-  uint32_t s = claim(t);
-  if (WEFT_UNLIKELY(!t->started)) {
-    if (s & WEFT__T_CANCEL) { /* cancelled before it ran: never enters fn */
-      t->code = -ECANCELED;
-      finish_task(w, t);
-      return;
-    }
-    int err = start_task(w, t);
-    if (err) {
-      t->code = err;
-      finish_task(w, t);
-      return;
-    }
-  }
+  if (!prepare(w, t))
+    return;
   for (;;) {
     w->current = t;
     w->stats.tasks_run++;
     if (WEFT_UNLIKELY(w->debug))
       weft__debug_slice_begin(w);
     switch_to_task(w, t);
-    /* The task that switched back may be another one of the batch, reached
-     * by direct switches from t. */
+    /* The task that switched back may be another one, reached by direct
+     * switches from t; NULL if it exited. */
     t = w->current;
     w->current = NULL;
     if (WEFT_LIKELY(w->intent != WEFT__I_EAGER))

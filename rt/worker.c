@@ -16,7 +16,9 @@
  *     ends, then report stragglers by name and spawn site and stop.
  *
  * Running a task, and the switches in and out of it, are in rt/run.c; the
- * state word is described in rt/task.c.
+ * state word is described in rt/task.c. Tasks run steps 1-4 themselves when
+ * they can (weft__worker_boundary), so the loop's own context is entered
+ * only to sleep, to shut down, or for what needs it (rt/run.c, step 1).
  */
 #include "rt/worker.h"
 
@@ -140,6 +142,31 @@ static bool shutdown_step(weft__worker *w) {
 
 /* ---- the loop ---------------------------------------------------------- */
 
+/* Steps 2 and 3 of a tick: the inject queue, then expired timers, to the
+ * back of the ready queue. */
+static void collect_ready(weft__worker *w) {
+  w->stats.inject_pops += weft__inject_drain(&w->rt->inject, &w->runq);
+  if (w->timers.len)
+    weft__timers_run(&w->timers, weft_now_ns(), fire_timer, w);
+}
+
+bool weft__worker_boundary(weft__worker *w) {
+  weft__runtime *rt = w->rt;
+  /* The loop is needed for shutdown (step 5) and for sleeping (step 1). */
+  if (!rt->asyncio_order || weft__load_relaxed(&rt->shutdown) ||
+      (weft__load_acquire(&rt->main->state) & WEFT__T_DONE))
+    return false;
+  if (w->runq.len == 0 && weft__inject_len(&rt->inject) == 0)
+    return false;
+  if (weft__driver_sources(w->driver) > 0) {
+    weft__driver_poll(w->driver, 0);
+    w->stats.polls++;
+  }
+  collect_ready(w);
+  w->batch_left = w->runq.len;
+  return true;
+}
+
 void weft__worker_loop(weft__worker *w) {
   weft__runtime *rt = w->rt;
   weft__worker_set_current(w);
@@ -180,11 +207,7 @@ void weft__worker_loop(weft__worker *w) {
       weft__driver_poll(w->driver, 0);
       w->stats.polls++;
     }
-    /* 2. */
-    w->stats.inject_pops += weft__inject_drain(&rt->inject, &w->runq);
-    /* 3. */
-    if (w->timers.len)
-      weft__timers_run(&w->timers, weft_now_ns(), fire_timer, w);
+    collect_ready(w); /* 2 and 3 */
     /* 4. */
     weft__order_batch(w, w->runq.len);
     for (weft_task *t; (t = weft__order_take(w));)

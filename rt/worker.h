@@ -21,7 +21,13 @@
 #include "weft/rt.h"
 
 /* Why the current task switched out to its worker. */
-enum { WEFT__I_YIELD = 1, WEFT__I_PARK, WEFT__I_EXIT, WEFT__I_EAGER };
+enum {
+  WEFT__I_YIELD = 1, /* to the back of the queue, after the switch */
+  WEFT__I_YIELDED,   /* a yield already queued (asyncio order, rt/run.c) */
+  WEFT__I_PARK,      /* wait for a wake */
+  WEFT__I_EXIT,      /* finished; its stack is given back after the switch */
+  WEFT__I_EAGER,     /* start w->eager at once, then resume */
+};
 
 typedef struct weft__worker_stats {
   uint64_t tasks_run; /* switches into tasks */
@@ -33,12 +39,17 @@ typedef struct weft__worker_stats {
 typedef struct weft__worker {
   struct weft__runtime *rt;
   int index;
-  weft__ctx sched;    /* the worker loop's own context (owner only) */
-  weft_task *current; /* the task running now (owner only) */
-  int intent;         /* set by the task just before it switches out */
-  weft_task *eager;   /* with WEFT__I_EAGER: the task to start at once */
-  int eager_depth;    /* eager spawns in progress: no direct switches */
-  weft_task *prev;    /* switched out directly; finished by the next task */
+  weft__ctx sched;        /* the worker loop's own context (owner only) */
+  weft_task *current;     /* the task running now (owner only) */
+  int intent;             /* set by the task just before it switches out */
+  weft_task *eager;       /* with WEFT__I_EAGER: the task to start at once */
+  int eager_depth;        /* eager spawns in progress: no direct switches */
+  weft_task *prev;        /* switched out directly; finished by the next task */
+  weft__ctx dead_ctx;     /* where an exiting task's registers go */
+  weft__stack dead_stack; /* an exited task's stack, given back next */
+#if defined(WEFT_TSAN)
+  void *dead_fiber;
+#endif
   int prev_intent;
   size_t batch_left;   /* tasks left in the current batch (owner only) */
   uint64_t finished;   /* tasks finished here, for finish_seq (owner) */
@@ -91,6 +102,12 @@ void weft__switch_out(int intent);
  * worker of its runtime, else on the inject queue (and wakes a worker).
  * The task's state must already say SCHEDULED. Any thread. */
 void weft__sched_push(weft_task *t);
+
+/* The batch boundary run from a task (rt/run.c): if the loop is not needed
+ * (something is ready, no shutdown under way, asyncio order), polls I/O if
+ * there are sources, drains the inject queue, fires timers, starts the next
+ * batch (w->batch_left) and returns true. Owner worker only. */
+bool weft__worker_boundary(weft__worker *w);
 
 /* Runs t (and, through direct switches, maybe more tasks of the batch)
  * until a task switches back to the loop; finishes that task's switch.
