@@ -73,6 +73,7 @@ static void *worker_thread(void *arg) {
 
 static void worker_fini(weft__worker *w) {
   weft__timers_fini(&w->timers); /* drops the entries' task references */
+  weft__task_pool_drain(w);
   weft__stack_cache_flush(&w->stacks, &w->rt->stacks);
   weft__driver_close(w->driver);
 }

@@ -28,7 +28,6 @@
 #define SLAB_TARGET ((size_t)4 << 20) /* aim for about 4 MiB per slab */
 #define CHUNK_SLABS 1024
 #define MAX_CHUNKS 1024
-#define CANARY 0x5745465443414e59ull /* "WEFTCANY" */
 
 typedef struct slab {
   char *base;    /* mapping start */
@@ -50,18 +49,17 @@ static slab *slab_at(uint32_t i) {
 }
 
 size_t weft__stack_class_size(size_t want) {
-  size_t s = (size_t)16 * 1024;
-  while (s < want && s < WEFT__STACK_MAX)
-    s <<= 1;
-  return s >= want ? s : 0;
+  const size_t min = (size_t)16 * 1024;
+  if (want <= min)
+    return min;
+  if (want > WEFT__STACK_MAX)
+    return 0;
+  /* The next power of two: one count-leading-zeros, no loop. */
+  return (size_t)1 << (64 - __builtin_clzl((unsigned long)(want - 1)));
 }
 
-static int class_of(size_t size) {
-  int c = 0;
-  for (size_t s = (size_t)16 * 1024; s < size; s <<= 1)
-    c++;
-  return c;
-}
+/* Classes are 16 KiB << k, so k is the power's exponent less 14. */
+static int class_of(size_t size) { return __builtin_ctzl(size) - 14; }
 
 static bool probe_guards(void) {
   void *p = mmap(NULL, 2 * GUARD, PROT_READ | PROT_WRITE,
@@ -218,7 +216,7 @@ int weft__stack_get(weft__stack_cache *c, weft__stack_pool *p, size_t size,
     pthread_mutex_unlock(&p->lock);
   }
   if (!p->guards)
-    *(uint64_t *)(void *)out->lo = CANARY;
+    *(uint64_t *)(void *)out->lo = WEFT__STACK_CANARY;
   set_owner(out, owner);
   return 0;
 }
@@ -230,10 +228,6 @@ void weft__stack_put(weft__stack_cache *c, weft__stack_pool *p,
   if (WEFT_UNLIKELY(c->len[k] == WEFT__STACK_CACHE))
     spill(c, p, k, WEFT__STACK_CACHE / 2);
   c->items[k][c->len[k]++] = *s;
-}
-
-bool weft__stack_canary_ok(const weft__stack_pool *p, const weft__stack *s) {
-  return p->guards || *(const uint64_t *)(const void *)s->lo == CANARY;
 }
 
 bool weft__stack_lookup(const void *addr, bool *in_guard, void **owner,

@@ -71,9 +71,16 @@ int weft__stack_get(weft__stack_cache *c, weft__stack_pool *p, size_t size,
 /* Gives a stack back. Owner worker (cache) only. */
 void weft__stack_put(weft__stack_cache *c, weft__stack_pool *p, weft__stack *s);
 
+#define WEFT__STACK_CANARY 0x5745465443414e59ull /* "WEFTCANY" */
+
 /* Canary fallback: true unless the bottom of the stack was overwritten.
- * Always true when guards are in use. */
-bool weft__stack_canary_ok(const weft__stack_pool *p, const weft__stack *s);
+ * Always true when guards are in use. Checked at every switch out of a
+ * task, so it is inline. */
+static inline bool weft__stack_canary_ok(const weft__stack_pool *p,
+                                         const weft__stack *s) {
+  return p->guards ||
+         *(const uint64_t *)(const void *)s->lo == WEFT__STACK_CANARY;
+}
 
 /* Async-signal-safe: if addr lies in a guard page (or, canary mode, in a
  * stack), returns true and the owner recorded for that stack (NULL if free)

@@ -60,13 +60,54 @@ weft_task *weft_self(void) { return weft__self(); }
 
 void weft__task_ref(weft_task *t) { ck_pr_inc_32(&t->refs); }
 
+/* Task objects are pooled per worker (DESIGN 3: no allocator call on the
+ * spawn path); sanitizer builds use the allocator so ASan sees every use
+ * after free. */
+#define TASK_POOL_MAX 256
+
+static weft_task *task_alloc(weft__runtime *rt) {
+#if !defined(WEFT_SANITIZER)
+  weft__worker *w = weft__worker_current();
+  if (w && w->rt == rt && w->task_pool) {
+    weft_task *t = w->task_pool;
+    w->task_pool = t->next;
+    w->task_pool_len--;
+    return t;
+  }
+#else
+  (void)rt;
+#endif
+  return weft__alloc(sizeof(weft_task));
+}
+
+static void task_free(weft_task *t) {
+  t->magic = WEFT__TASK_FREED;
+#if !defined(WEFT_SANITIZER)
+  weft__worker *w = weft__worker_current();
+  if (w && w->rt == t->rt && w->task_pool_len < TASK_POOL_MAX) {
+    t->next = w->task_pool;
+    w->task_pool = t;
+    w->task_pool_len++;
+    return;
+  }
+#endif
+  weft__free(t, sizeof *t);
+}
+
+void weft__task_pool_drain(weft__worker *w) {
+  while (w->task_pool) {
+    weft_task *t = w->task_pool;
+    w->task_pool = t->next;
+    weft__free(t, sizeof *t);
+  }
+  w->task_pool_len = 0;
+}
+
 void weft__task_unref(weft_task *t) {
   /* The last reference frees: every other holder has let go, and DONE (or
    * never started) means no worker touches the task again. */
-  if (ck_pr_faa_32(&t->refs, (uint32_t)-1) == 1) {
-    t->magic = WEFT__TASK_FREED;
-    weft__free(t, sizeof *t);
-  }
+  if (ck_pr_faa_32(&t->refs, (uint32_t)-1) == 1)
+    task_free(t);
 }
 
 void weft__task_check(const weft_task *t, const char *fn) {
@@ -127,7 +168,7 @@ int weft__task_new(weft__runtime *rt, weft_fn fn, void *arg,
   }
   if (weft__load_relaxed(&rt->shutdown))
     return -ESHUTDOWN;
-  weft_task *t = weft__alloc(sizeof *t);
+  weft_task *t = task_alloc(rt);
   if (!t)
     return -ENOMEM;
   t->magic = WEFT__TASK_MAGIC;

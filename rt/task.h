@@ -84,6 +84,9 @@ int weft__task_new(struct weft__runtime *rt, weft_fn fn, void *arg,
 void weft__task_check(const weft_task *t, const char *fn);
 
 void weft__task_ref(weft_task *t);
+/* Frees the worker's pool of task objects (at shutdown). */
+struct weft__worker;
+void weft__task_pool_drain(struct weft__worker *w);
 void weft__task_unref(weft_task *t);
 
 /* Makes t runnable if it is waiting (or sets NOTIFIED if it is running).

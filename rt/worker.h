@@ -59,6 +59,8 @@ typedef struct weft__worker {
   weft__timers timers;
   weft__driver *driver;
   weft__stack_cache stacks;
+  weft_task *task_pool; /* free task objects, linked by next (owner) */
+  uint32_t task_pool_len;
   weft__worker_stats stats; /* owner writes; read after join */
   pthread_t thread;
 #if defined(WEFT_TEST_ORDER) /* rt/order_test.c */
