@@ -101,7 +101,7 @@ func chainedSpawn(length, times int) (time.Duration, int) {
 	done := make(chan struct{})
 	t0 := time.Now()
 	for i := 0; i < times; i++ {
-		go chain(length, done)
+		chain(length, done) // starts the first of length goroutines
 		<-done
 	}
 	return time.Since(t0), length * times
