@@ -15,6 +15,10 @@
  * `mov` on x86-64 and carry their meaning to TSan. No object is ever accessed
  * through C11 _Atomic.
  *
+ * Exchange is not taken from ck_pr either: CK emulates ck_pr_fas_* with a
+ * ck_pr_load and a CAS loop, and that load is a plain access to TSan;
+ * weft__exchange is the __atomic_exchange_n builtin (one xchg).
+ *
  * The spinlock is test-and-test-and-set on the same terms (ck_spinlock's
  * unlock is a ck_pr_store, see above).
  */
@@ -29,6 +33,9 @@
 #define weft__load_relaxed(p) __atomic_load_n((p), __ATOMIC_RELAXED)
 #define weft__store_release(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
 #define weft__store_relaxed(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+
+/* Stores v and returns the old value, acquire and release (one xchg). */
+#define weft__exchange(p, v) __atomic_exchange_n((p), (v), __ATOMIC_ACQ_REL)
 
 typedef struct weft__spinlock {
   unsigned int locked; /* 0 or 1 */

@@ -34,3 +34,27 @@ size_t weft__inject_drain(weft__inject *in, weft__runq *out) {
 size_t weft__inject_len(weft__inject *in) {
   return (size_t)weft__load_acquire(&in->len);
 }
+
+void weft__inject_push_batch(weft__inject *in, weft_task *const *v, uint32_t n,
+                             weft_task *extra) {
+  pthread_mutex_lock(&in->lock);
+  for (uint32_t i = 0; i < n; i++)
+    weft__runq_push(&in->q, v[i]);
+  if (extra)
+    weft__runq_push(&in->q, extra);
+  weft__store_release(&in->len, (uint64_t)in->q.len);
+  pthread_mutex_unlock(&in->lock);
+}
+
+uint32_t weft__inject_pop_batch(weft__inject *in, weft_task **out,
+                                uint32_t max) {
+  if (weft__load_acquire(&in->len) == 0)
+    return 0;
+  pthread_mutex_lock(&in->lock);
+  uint32_t n = 0;
+  while (n < max && in->q.len)
+    out[n++] = weft__runq_pop(&in->q);
+  weft__store_release(&in->len, (uint64_t)in->q.len);
+  pthread_mutex_unlock(&in->lock);
+  return n;
+}

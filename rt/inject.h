@@ -23,6 +23,13 @@ typedef struct weft__inject {
 void weft__inject_init(weft__inject *in);
 void weft__inject_fini(weft__inject *in);
 void weft__inject_push(weft__inject *in, weft_task *t);
+/* Queues n tasks (then extra, if not NULL) in one critical section: a full
+ * local ring's overflow. */
+void weft__inject_push_batch(weft__inject *in, weft_task *const *v, uint32_t n,
+                             weft_task *extra);
+/* Takes up to max tasks, oldest first, into out. Returns how many. */
+uint32_t weft__inject_pop_batch(weft__inject *in, weft_task **out,
+                                uint32_t max);
 /* Moves every queued task to the back of out. Returns how many. */
 size_t weft__inject_drain(weft__inject *in, weft__runq *out);
 size_t weft__inject_len(weft__inject *in);

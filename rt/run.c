@@ -94,7 +94,7 @@ static void finish_switch_out(weft__worker *w, weft_task *t, int intent) {
   switch (intent) {
   case WEFT__I_YIELD: /* not queued yet (no asyncio order) */
     check_switched_out(w, t);
-    weft__runq_push(&w->runq, t);
+    weft__worker_requeue(w, t);
     break;
   case WEFT__I_YIELDED: /* queued before it switched (step 3) */
     check_switched_out(w, t);
@@ -111,7 +111,7 @@ static void finish_switch_out(weft__worker *w, weft_task *t, int intent) {
         break;
     }
     if (s & WEFT__T_NOTIFIED)
-      weft__runq_push(&w->runq, t);
+      weft__worker_requeue(w, t);
     break;
   case WEFT__I_EXIT:
     weft__stack_put(&w->stacks, &w->rt->stacks, &w->dead_stack);
@@ -261,7 +261,7 @@ void weft__switch_out(int intent) {
     w->prev = intent == WEFT__I_EXIT ? NULL : t;
     w->prev_intent = intent;
     w->current = next;
-    w->stats.tasks_run++;
+    WEFT__STAT_ADD(w, tasks_run, 1);
     if (WEFT_UNLIKELY(w->debug))
       weft__debug_slice_begin(w);
 #if defined(WEFT_ASAN)
@@ -320,7 +320,7 @@ void weft__run_task( // NOLINT(misc-no-recursion)
     return;
   for (;;) {
     w->current = t;
-    w->stats.tasks_run++;
+    WEFT__STAT_ADD(w, tasks_run, 1);
     if (WEFT_UNLIKELY(w->debug))
       weft__debug_slice_begin(w);
     switch_to_task(w, t);

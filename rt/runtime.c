@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include "rt/alloc.h"
 #include "rt/current.h"
 #include "rt/guard.h"
+#include "rt/topo.h"
 #include "rt/worker.h"
 
 #if defined(WEFT_SANITIZER)
@@ -41,14 +43,14 @@ void weft_config_init(weft_config *cfg) {
   cfg->shutdown_grace = 5.0;
   cfg->debug = false;
   cfg->slow_task_seconds = 0.1;
+  cfg->pin = false; /* measured: see weft_config.pin */
 }
 
 static int validate(const weft_config *cfg, size_t *stack) {
-  if (cfg->workers < 0 || !(cfg->shutdown_grace >= 0) ||
-      cfg->shutdown_grace > 86400.0 || !(cfg->slow_task_seconds >= 0))
+  if (cfg->workers < 0 || cfg->workers > WEFT_MAX_WORKERS ||
+      !(cfg->shutdown_grace >= 0) || cfg->shutdown_grace > 86400.0 ||
+      !(cfg->slow_task_seconds >= 0))
     return -EINVAL;
-  if (cfg->workers > 1)
-    return -ENOTSUP;
   *stack = DEFAULT_STACK;
   if (cfg->stack_size) {
     if (cfg->stack_size < WEFT_STACK_MIN ||
@@ -59,8 +61,45 @@ static int validate(const weft_config *cfg, size_t *stack) {
   return 0;
 }
 
+/* The worker count: the config's, else WEFT_WORKERS, else one per
+ * processing unit the process may run on. Returns -EINVAL for a bad
+ * WEFT_WORKERS. */
+static int worker_count(const weft_config *cfg, const weft__topo *topo) {
+  if (cfg->workers > 0)
+    return cfg->workers;
+  const char *env = getenv("WEFT_WORKERS");
+  if (env && *env) {
+    char *end;
+    long n = strtol(env, &end, 10);
+    if (*end || n < 1 || n > WEFT_MAX_WORKERS)
+      return -EINVAL;
+    return (int)n;
+  }
+  if (topo)
+    return weft__topo_default_workers(topo);
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+    return CPU_COUNT(&set);
+  return 1;
+}
+
+static bool want_pinning(const weft_config *cfg, int nworkers) {
+  const char *env = getenv("WEFT_PIN");
+  bool pin = cfg->pin;
+  if (env && *env)
+    pin = strcmp(env, "0") != 0;
+  return pin && nworkers > 1;
+}
+
 static void *worker_thread(void *arg) {
   weft__worker *w = arg;
+  weft__runtime *rt = w->rt;
+  if (rt->pin && rt->topo) {
+    int err = weft__topo_bind_thread(rt->topo, w->index);
+    if (err && rt->cfg.debug)
+      fprintf(stderr, "weft: debug: worker %d runs unpinned (%s)\n", w->index,
+              weft_strerror(err));
+  }
   void *alt = NULL;
   int err = weft__guard_thread_init(&alt);
   if (err)
@@ -74,6 +113,12 @@ static void *worker_thread(void *arg) {
 static void worker_fini(weft__worker *w) {
   weft__timers_fini(&w->timers); /* drops the entries' task references */
   weft__task_pool_drain(w);
+  if (w->overflow) {
+    uint32_t cap = weft__ring_capacity(&w->ring);
+    weft__ring_fini(&w->ring);
+    weft__free(w->overflow, cap / 2 * sizeof(weft_task *));
+    weft__free(w->victims, (size_t)w->rt->nworkers * sizeof *w->victims);
+  }
   weft__stack_cache_flush(&w->stacks, &w->rt->stacks);
   weft__driver_close(w->driver);
 }
@@ -93,9 +138,40 @@ static void runtime_free(weft__runtime *rt) {
     t = next;
   }
   weft__free(rt->workers, (size_t)rt->nworkers * sizeof *rt->workers);
+  if (rt->idle.sleepers)
+    weft__idle_fini(&rt->idle);
+  weft__topo_close(rt->topo);
   weft__stack_pool_fini(&rt->stacks);
   weft__inject_fini(&rt->inject);
   weft__free(rt, sizeof *rt);
+}
+
+static int worker_init(weft__runtime *rt, int i) {
+  weft__worker *w = &rt->workers[i];
+  w->rt = rt;
+  w->index = i;
+  w->debug = rt->cfg.debug;
+  weft__runq_init(&w->runq);
+  weft__timers_init(&w->timers);
+  weft__stack_cache_init(&w->stacks);
+  int err = weft__driver_open(&w->driver);
+  if (err || rt->asyncio_order)
+    return err;
+  err = weft__ring_init(&w->ring, 0);
+  if (err)
+    return err;
+  uint32_t cap = weft__ring_capacity(&w->ring);
+  w->overflow = weft__alloc(cap / 2 * sizeof(weft_task *));
+  w->victims = weft__alloc((size_t)rt->nworkers * sizeof *w->victims);
+  if (!w->overflow || !w->victims)
+    return -ENOMEM;
+  if (!rt->topo ||
+      weft__topo_victims(rt->topo, i, rt->nworkers, (uint32_t)i * 2654435761u,
+                         w->victims) != 0) {
+    for (int k = 1; k < rt->nworkers; k++) /* the others, round-robin */
+      w->victims[k - 1] = (i + k) % rt->nworkers;
+  }
+  return 0;
 }
 
 int weft_run(const weft_config *cfg_in, weft_fn main_fn, void *arg,
@@ -122,25 +198,27 @@ int weft_run(const weft_config *cfg_in, weft_fn main_fn, void *arg,
     return -ENOMEM;
   rt->cfg = cfg;
   rt->stack_size = stack;
-  rt->nworkers = 1;
-  rt->asyncio_order = rt->nworkers == 1;
   weft__stack_pool_init(&rt->stacks);
   weft__inject_init(&rt->inject);
   rt->tasks_lock = (weft__spinlock)WEFT__SPINLOCK_INIT;
+  if (weft__topo_open(&rt->topo) != 0)
+    rt->topo = NULL; /* no topology: count CPUs, do not pin */
+  err = worker_count(&cfg, rt->topo);
+  if (err < 0)
+    goto fail;
+  rt->nworkers = err;
+  rt->asyncio_order = rt->nworkers == 1;
+  rt->pin = want_pinning(&cfg, rt->nworkers);
   rt->workers = weft__calloc((size_t)rt->nworkers * sizeof *rt->workers);
   if (!rt->workers) {
     err = -ENOMEM;
     goto fail;
   }
+  if (!rt->asyncio_order &&
+      (err = weft__idle_init(&rt->idle, (uint32_t)rt->nworkers)))
+    goto fail;
   for (int i = 0; i < rt->nworkers; i++) {
-    weft__worker *w = &rt->workers[i];
-    w->rt = rt;
-    w->index = i;
-    w->debug = cfg.debug;
-    weft__runq_init(&w->runq);
-    weft__timers_init(&w->timers);
-    weft__stack_cache_init(&w->stacks);
-    err = weft__driver_open(&w->driver);
+    err = worker_init(rt, i);
     if (err)
       goto fail;
   }
@@ -148,17 +226,29 @@ int weft_run(const weft_config *cfg_in, weft_fn main_fn, void *arg,
                        "weft_run", 0, &rt->main);
   if (err)
     goto fail;
-  weft__runq_push(&rt->workers[0].runq, rt->main);
+  /* Before any worker thread exists: thread creation hands it over. */
+  if (rt->asyncio_order)
+    weft__runq_push(&rt->workers[0].runq, rt->main);
+  else if (!weft__ring_push(&rt->workers[0].ring, rt->main))
+    WEFT_PANIC("an empty ring refused a task");
 
-  err = -pthread_create(&rt->workers[0].thread, NULL, worker_thread,
-                        &rt->workers[0]);
-  if (err) {
+  int started = 0;
+  for (; started < rt->nworkers; started++) {
+    err = -pthread_create(&rt->workers[started].thread, NULL, worker_thread,
+                          &rt->workers[started]);
+    if (err)
+      break;
+  }
+  if (err && started == 0) {
     weft__registry_remove(rt, rt->main);
     weft__free(rt->main, sizeof *rt->main);
     rt->main = NULL;
     goto fail;
   }
-  pthread_join(rt->workers[0].thread, NULL);
+  /* Fewer threads than workers (a failed pthread_create): the others'
+   * queues are stolen from, so the runtime still completes. */
+  for (int i = 0; i < started; i++)
+    pthread_join(rt->workers[i].thread, NULL);
 
   weft_task *m = rt->main;
   bool done = weft__load_acquire(&m->state) & WEFT__T_DONE;

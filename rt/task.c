@@ -129,7 +129,7 @@ void weft__task_wake(weft_task *t) {
      * (run_task), so one of the two sees the other's bit. */
   } while (!ck_pr_cas_32_value(&t->state, s, next, &s));
   if (!(s & WEFT__T_RUNNING))
-    weft__sched_push(t);
+    weft__sched_push_woken(t);
 }
 
 void weft__park(void) { weft__switch_out(WEFT__I_PARK); }

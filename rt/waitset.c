@@ -68,7 +68,7 @@ static bool on_finish(weft__waiter *w, int status) {
   if (ck_pr_faa_32(&g->remaining, (uint32_t)-1) == 1)
     return true; /* the last one always wakes */
   return ends_early(weft__load_relaxed(&g->mode), status) &&
-         ck_pr_fas_32(&g->complete, 1) == 0;
+         weft__exchange(&g->complete, 1u) == 0;
 }
 
 static bool is_done(const weft_task *t) {
@@ -84,7 +84,7 @@ static bool forward_gather(void *ctx) {
       weft__load_acquire(&g->complete))
     return false;
   weft__store_relaxed(&g->mode, (uint32_t)UNTIL_ALL);
-  ck_pr_fas_32(&g->cancelled, 1);
+  weft__exchange(&g->cancelled, 1u);
   for (size_t i = 0; i < g->n; i++)
     weft_cancel(g->tasks[i]);
   return true;
@@ -135,9 +135,11 @@ static int wait_set(weft_task *self, weft_task *const *tasks, size_t n, mode m,
       ws[i].filter = on_finish;
       ws[i].ctx = &g;
     } else {
-      g.remaining--;
+      /* Atomics: tasks linked earlier may be finishing on other workers,
+       * and their filters change the same words. */
+      ck_pr_dec_32(&g.remaining);
       if (ends_early(m, t->code))
-        g.complete = 1;
+        weft__exchange(&g.complete, 1u);
     }
     weft__waitq_unlock(&t->awaiters);
   }

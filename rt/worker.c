@@ -35,16 +35,31 @@
 
 /* ---- queues ------------------------------------------------------------ */
 
-void weft__sched_push(weft_task *t) {
+static void push(weft_task *t, bool woken) {
   weft__worker *w = weft__worker_current();
   weft__runtime *rt = t->rt;
   if (WEFT_LIKELY(w && w->rt == rt)) {
-    if (!weft__order_push(w, t))
+    if (!rt->asyncio_order)
+      weft__multi_push(w, t, woken);
+    else if (!weft__order_push(w, t))
       weft__runq_push(&w->runq, t);
     return;
   }
   weft__inject_push(&rt->inject, t);
-  weft__driver_wake(rt->workers[0].driver);
+  if (rt->asyncio_order)
+    weft__driver_wake(rt->workers[0].driver);
+  else
+    weft__multi_notify(rt);
+}
+
+void weft__sched_push(weft_task *t) { push(t, false); }
+void weft__sched_push_woken(weft_task *t) { push(t, true); }
+
+void weft__worker_requeue(weft__worker *w, weft_task *t) {
+  if (w->rt->asyncio_order)
+    weft__runq_push(&w->runq, t);
+  else
+    weft__multi_push(w, t, false);
 }
 
 /* ---- the registry ------------------------------------------------------ */
@@ -83,13 +98,13 @@ static void fire_timer(weft_task *t, void *ctx) {
    * callback then wakes the task: one hop more than a direct wake. */
   if (w->rt->asyncio_order)
     t->hops = 1;
-  w->stats.timers_fired++;
+  WEFT__STAT_ADD(w, timers_fired, 1);
   weft__task_wake(t);
 }
 
 /* ---- shutdown ---------------------------------------------------------- */
 
-static void cancel_all(weft__runtime *rt) {
+void weft__cancel_all(weft__runtime *rt) {
   weft__spin_lock(&rt->tasks_lock);
   /* weft_cancel on a worker thread only pushes to this worker's queue. */
   for (weft_task *t = rt->tasks; t; t = t->reg_next) {
@@ -100,7 +115,7 @@ static void cancel_all(weft__runtime *rt) {
   weft__spin_unlock(&rt->tasks_lock);
 }
 
-static void report_stragglers(weft__runtime *rt) {
+void weft__report_stragglers(weft__runtime *rt) {
   weft__spin_lock(&rt->tasks_lock);
   for (weft_task *t = rt->tasks; t; t = t->reg_next) {
     char what[160];
@@ -129,12 +144,12 @@ static bool shutdown_step(weft__worker *w) {
     weft__store_relaxed(&rt->shutdown, 1u);
     rt->grace_deadline =
         weft_now_ns() + (int64_t)(rt->cfg.shutdown_grace * 1e9);
-    cancel_all(rt);
+    weft__cancel_all(rt);
   }
   if (weft__load_relaxed(&rt->ntasks) == 0)
     return true;
   if (weft_now_ns() >= rt->grace_deadline) {
-    report_stragglers(rt);
+    weft__report_stragglers(rt);
     return true;
   }
   return false;
@@ -145,9 +160,8 @@ static bool shutdown_step(weft__worker *w) {
 /* Steps 2 and 3 of a tick: the inject queue, then expired timers, to the
  * back of the ready queue. */
 static void collect_ready(weft__worker *w) {
-  w->stats.inject_pops += weft__inject_drain(&w->rt->inject, &w->runq);
-  if (w->timers.len)
-    weft__timers_run(&w->timers, weft_now_ns(), fire_timer, w);
+  WEFT__STAT_ADD(w, inject_pops, weft__inject_drain(&w->rt->inject, &w->runq));
+  weft__worker_fire_timers(w);
 }
 
 bool weft__worker_boundary(weft__worker *w) {
@@ -160,15 +174,14 @@ bool weft__worker_boundary(weft__worker *w) {
     return false;
   if (weft__driver_sources(w->driver) > 0) {
     weft__driver_poll(w->driver, 0);
-    w->stats.polls++;
+    WEFT__STAT_ADD(w, polls, 1);
   }
   collect_ready(w);
   w->batch_left = w->runq.len;
   return true;
 }
 
-void weft__worker_loop(weft__worker *w) {
-  weft__runtime *rt = w->rt;
+void weft__worker_thread_begin(weft__worker *w) {
   weft__worker_set_current(w);
   weft__order_init(w);
 #if defined(WEFT_TSAN)
@@ -187,6 +200,21 @@ void weft__worker_loop(weft__worker *w) {
   w->sched_stack_lo = lo;
   w->sched_stack_size = size;
 #endif
+}
+
+void weft__worker_fire_timers(weft__worker *w) {
+  if (w->timers.len)
+    weft__timers_run(&w->timers, weft_now_ns(), fire_timer, w);
+}
+
+void weft__worker_loop(weft__worker *w) {
+  weft__runtime *rt = w->rt;
+  weft__worker_thread_begin(w);
+  if (!rt->asyncio_order) {
+    weft__multi_loop(w);
+    weft__worker_set_current(NULL);
+    return;
+  }
   for (;;) {
     /* 1. */
     bool idle = w->runq.len == 0 && weft__inject_len(&rt->inject) == 0;
@@ -202,10 +230,10 @@ void weft__worker_loop(weft__worker *w) {
         timeout = next > now ? next - now : 0;
       }
       weft__driver_poll(w->driver, timeout);
-      w->stats.polls++;
+      WEFT__STAT_ADD(w, polls, 1);
     } else if (weft__driver_sources(w->driver) > 0) {
       weft__driver_poll(w->driver, 0);
-      w->stats.polls++;
+      WEFT__STAT_ADD(w, polls, 1);
     }
     collect_ready(w); /* 2 and 3 */
     /* 4. */

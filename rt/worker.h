@@ -13,7 +13,9 @@
 #include "rt/common.h" /* WEFT_ASAN, WEFT_TSAN: decide the layout */
 #include "rt/ctx.h"
 #include "rt/driver.h"
+#include "rt/idle.h"
 #include "rt/inject.h"
+#include "rt/ring.h"
 #include "rt/runq.h"
 #include "rt/stack.h"
 #include "rt/task.h"
@@ -29,11 +31,22 @@ enum {
   WEFT__I_EAGER,     /* start w->eager at once, then resume */
 };
 
+/* Counters: written by their worker only, read by anyone (tests, the
+ * monitor, stats reports) with weft__load_relaxed. An atomic store of the
+ * sum, not an RMW: free on x86-64, and no data race for TSan. */
+#define WEFT__STAT_ADD(w, field, n)                                            \
+  weft__store_relaxed(&(w)->stats.field, (w)->stats.field + (uint64_t)(n))
+
 typedef struct weft__worker_stats {
   uint64_t tasks_run; /* switches into tasks */
   uint64_t polls;     /* driver polls */
   uint64_t timers_fired;
   uint64_t inject_pops;
+  uint64_t steals_tried; /* victims tried */
+  uint64_t steals_won;   /* steals that brought back tasks */
+  uint64_t parks;        /* sleeps in the driver */
+  uint64_t unparks;      /* other workers this one woke */
+  uint64_t overflows;    /* ring overflows to the inject queue */
 } weft__worker_stats;
 
 typedef struct weft__worker {
@@ -55,7 +68,15 @@ typedef struct weft__worker {
   uint64_t finished;   /* tasks finished here, for finish_seq (owner) */
   bool debug;          /* the runtime's debug mode (rt/debug.h) */
   int64_t slice_start; /* debug: when the current task was switched in */
-  weft__runq runq;     /* ready tasks (owner only) */
+  weft__runq runq;     /* ready tasks, asyncio order (owner only) */
+  /* The work-stealing side (rt/multi.c), with more than one worker: */
+  weft__ring ring;      /* ready tasks: owner pushes and pops, others steal */
+  weft_task *lifo;      /* the task woken last: atomic (stealable) */
+  uint32_t lifo_streak; /* LIFO runs in a row (owner) */
+  uint64_t tick;        /* tasks taken (owner; read by the monitor) */
+  bool searching;       /* counted as searching in rt->idle (owner) */
+  int *victims;         /* steal order, nearest first (owner) */
+  weft_task **overflow; /* room for half a ring (owner) */
   weft__timers timers;
   weft__driver *driver;
   weft__stack_cache stacks;
@@ -78,10 +99,14 @@ typedef struct weft__worker {
 #endif
 } weft__worker;
 
+struct weft__topo;
+
 typedef struct weft__runtime {
   weft_config cfg;
-  size_t stack_size;  /* default usable stack size */
-  bool asyncio_order; /* one worker: asyncio's batches and hops */
+  struct weft__topo *topo; /* NULL if hwloc could not load it */
+  bool pin;                /* workers are pinned to PUs */
+  size_t stack_size;       /* default usable stack size */
+  bool asyncio_order;      /* one worker: asyncio's batches and hops */
   int nworkers;
   weft__worker *workers;
   weft__stack_pool stacks;
@@ -91,7 +116,10 @@ typedef struct weft__runtime {
   weft_task *tasks_tail;     /* reg_prev/next */
   uint64_t ntasks;           /* live tasks: under tasks_lock, read atomic */
   uint32_t shutdown;         /* 0 running, 1 shutting down: atomic */
-  int64_t grace_deadline;    /* set when shutdown starts (worker only) */
+  uint32_t stop;             /* workers leave their loops: atomic */
+  uint32_t reported;         /* stragglers reported: atomic */
+  int64_t grace_deadline;    /* set when shutdown starts: atomic */
+  weft__idle idle;           /* searching and parked workers (multi) */
   bool main_seen;            /* the main task was seen finished (worker) */
   weft_task *main;
 } weft__runtime;
@@ -102,8 +130,26 @@ void weft__switch_out(int intent);
 
 /* Queues a runnable task: on the current worker's queue when called from a
  * worker of its runtime, else on the inject queue (and wakes a worker).
- * The task's state must already say SCHEDULED. Any thread. */
+ * The task's state must already say SCHEDULED. Any thread. _woken is for a
+ * wake (it may take the LIFO slot); plain for a new task. */
 void weft__sched_push(weft_task *t);
+void weft__sched_push_woken(weft_task *t);
+
+/* Puts a task that switched out back in its worker's queue (a yield, or a
+ * park cut short by a wake). Owner worker only. */
+void weft__worker_requeue(weft__worker *w, weft_task *t);
+
+/* rt/multi.c: the work-stealing loop and its pieces. */
+void weft__multi_push(weft__worker *w, weft_task *t, bool woken);
+void weft__multi_notify(weft__runtime *rt);
+void weft__multi_wake_all(weft__runtime *rt);
+void weft__multi_loop(weft__worker *w);
+
+/* Shared by both loops (rt/worker.c). */
+void weft__worker_thread_begin(weft__worker *w);
+void weft__worker_fire_timers(weft__worker *w);
+void weft__cancel_all(weft__runtime *rt);
+void weft__report_stragglers(weft__runtime *rt);
 
 /* The batch boundary run from a task (rt/run.c): if the loop is not needed
  * (something is ready, no shutdown under way, asyncio order), polls I/O if

@@ -45,10 +45,22 @@ typedef enum weft_task_state {
 
 /* Runtime settings. Initialise with weft_config_init(), then change fields. */
 typedef struct weft_config {
-  /* Number of worker threads (event loops). 0 means one per processing unit.
-   * This release runs one worker; larger values return -ENOTSUP from
-   * weft_run(). */
+  /* Number of worker threads (event loops), 1 to WEFT_MAX_WORKERS. 0 means
+   * the environment variable WEFT_WORKERS if set, else one per processing
+   * unit the process may run on. One worker keeps asyncio's scheduling
+   * order exactly; more workers steal work from each other and any order
+   * may be observed (what must hold is documented per function). */
   int workers;
+  /* Pin each worker thread to its own processing unit (hwloc) when there is
+   * more than one worker; WEFT_PIN=1 or WEFT_PIN=0 in the environment
+   * overrides this field. Where the process may not bind (a restricted
+   * cpuset, a container), workers run unpinned; debug mode says so.
+   * Default false: a pinned worker parked on an idle CPU must be woken on
+   * that CPU, and on virtual machines (where an idle vCPU is descheduled)
+   * that cost 890 us per wake against 58 us unpinned in tests/unit/
+   * wake_pingpong.c; the kernel's wake-affine placement avoids it. Pin for
+   * long CPU-bound runs on bare metal. */
+  bool pin;
   /* Default stack size of a task in bytes (rounded up to a power of two,
    * from WEFT_STACK_MIN to 8 MiB). 0 means 64 KiB (256 KiB in sanitizer
    * builds). */
@@ -70,6 +82,9 @@ typedef struct weft_config {
    * (asyncio's loop.set_task_factory(asyncio.eager_task_factory)). */
   bool eager_tasks;
 } weft_config;
+
+/* The most workers a runtime may have. */
+#define WEFT_MAX_WORKERS 1024
 
 /* The smallest stack a task may ask for. */
 #define WEFT_STACK_MIN ((size_t)16 * 1024)

@@ -97,8 +97,16 @@ int main(void) {
   cfg.workers = -1;
   CHECK_EQ(weft_run(&cfg, nop, NULL, NULL), -EINVAL);
   weft_config_init(&cfg);
-  cfg.workers = 4;
-  CHECK_EQ(weft_run(&cfg, nop, NULL, NULL), -ENOTSUP);
+  cfg.workers = WEFT_MAX_WORKERS + 1;
+  CHECK_EQ(weft_run(&cfg, nop, NULL, NULL), -EINVAL);
+  weft_config_init(&cfg);
+  setenv("WEFT_WORKERS", "lots", 1);
+  CHECK_EQ(weft_run(&cfg, nop, NULL, NULL), -EINVAL);
+  setenv("WEFT_WORKERS", "0", 1);
+  CHECK_EQ(weft_run(&cfg, nop, NULL, NULL), -EINVAL);
+  setenv("WEFT_WORKERS", "3", 1);
+  CHECK_EQ(weft_run(&cfg, nop, NULL, NULL), 0); /* 3 workers, oversubscribed */
+  unsetenv("WEFT_WORKERS");
   weft_config_init(&cfg);
   cfg.stack_size = 100;
   CHECK_EQ(weft_run(&cfg, nop, NULL, NULL), -EINVAL);

@@ -1,0 +1,103 @@
+/* rt/idle.c: searching and parked workers (the protocol: rt/idle.h). */
+#include "rt/idle.h"
+
+#include <errno.h>
+
+#include "rt/alloc.h"
+#include "rt/atomic.h"
+
+#define SEARCH_ONE 1u
+#define UNPARK_ONE (1u << 16)
+#define SEARCHING(s) ((s)&0xffffu)
+#define UNPARKED(s) ((s) >> 16)
+
+int weft__idle_init(weft__idle *idle, uint32_t nworkers) {
+  idle->state = nworkers * UNPARK_ONE; /* everyone starts awake */
+  idle->nworkers = nworkers;
+  idle->nsleepers = 0;
+  idle->sleepers = weft__calloc(nworkers * sizeof *idle->sleepers);
+  idle->parked = weft__calloc(nworkers * sizeof *idle->parked);
+  if (!idle->sleepers || !idle->parked) {
+    weft__free(idle->sleepers, nworkers * sizeof *idle->sleepers);
+    weft__free(idle->parked, nworkers * sizeof *idle->parked);
+    return -ENOMEM;
+  }
+  pthread_mutex_init(&idle->lock, NULL);
+  return 0;
+}
+
+void weft__idle_fini(weft__idle *idle) {
+  weft__free(idle->sleepers, idle->nworkers * sizeof *idle->sleepers);
+  weft__free(idle->parked, idle->nworkers * sizeof *idle->parked);
+  pthread_mutex_destroy(&idle->lock);
+}
+
+bool weft__idle_try_search(weft__idle *idle) {
+  uint32_t s = weft__load_relaxed(&idle->state);
+  /* Racy by design: a few more searchers than half is harmless. */
+  if (2 * SEARCHING(s) >= idle->nworkers)
+    return false;
+  ck_pr_faa_32(&idle->state, SEARCH_ONE);
+  return true;
+}
+
+bool weft__idle_stop_search(weft__idle *idle) {
+  uint32_t prev = ck_pr_faa_32(&idle->state, (uint32_t)-SEARCH_ONE);
+  return SEARCHING(prev) == 1;
+}
+
+bool weft__idle_park(weft__idle *idle, int w, bool searching) {
+  pthread_mutex_lock(&idle->lock);
+  uint32_t dec = UNPARK_ONE + (searching ? SEARCH_ONE : 0);
+  /* Step 2's RMW: pairs with the fetch-add 0 of a notifier (step 1). */
+  uint32_t prev = ck_pr_faa_32(&idle->state, (uint32_t)-dec);
+  idle->sleepers[idle->nsleepers++] = w;
+  idle->parked[w] = true;
+  pthread_mutex_unlock(&idle->lock);
+  return searching && SEARCHING(prev) == 1;
+}
+
+bool weft__idle_unpark(weft__idle *idle, int w) {
+  pthread_mutex_lock(&idle->lock);
+  bool notified = !idle->parked[w];
+  if (!notified) { /* woke by itself: leave the stack, count as awake */
+    for (uint32_t i = 0; i < idle->nsleepers; i++)
+      if (idle->sleepers[i] == w) {
+        idle->sleepers[i] = idle->sleepers[--idle->nsleepers];
+        break;
+      }
+    idle->parked[w] = false;
+    ck_pr_faa_32(&idle->state, UNPARK_ONE);
+  }
+  pthread_mutex_unlock(&idle->lock);
+  return notified;
+}
+
+int weft__idle_notify(weft__idle *idle) {
+  /* Step 1's RMW (fetch-add 0): pairs with the parker's in step 2. */
+  uint32_t s = ck_pr_faa_32(&idle->state, 0);
+  if (SEARCHING(s) != 0 || UNPARKED(s) >= idle->nworkers)
+    return -1;
+  pthread_mutex_lock(&idle->lock);
+  s = weft__load_relaxed(&idle->state);
+  int w = -1;
+  if (SEARCHING(s) == 0 && idle->nsleepers > 0) {
+    w = idle->sleepers[--idle->nsleepers];
+    idle->parked[w] = false;
+    /* Woken workers start out searching, so no second one is woken for the
+     * same work. */
+    ck_pr_faa_32(&idle->state, UNPARK_ONE + SEARCH_ONE);
+  }
+  pthread_mutex_unlock(&idle->lock);
+  return w;
+}
+
+void weft__idle_notify_all(weft__idle *idle) {
+  pthread_mutex_lock(&idle->lock);
+  for (uint32_t i = 0; i < idle->nsleepers; i++) {
+    idle->parked[idle->sleepers[i]] = false;
+    ck_pr_faa_32(&idle->state, UNPARK_ONE + SEARCH_ONE);
+  }
+  idle->nsleepers = 0;
+  pthread_mutex_unlock(&idle->lock);
+}

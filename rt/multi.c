@@ -1,0 +1,265 @@
+/*
+ * rt/multi.c: the work-stealing loop, for a runtime with more than one
+ * worker (DESIGN 3). With one worker the loop of rt/worker.c runs instead,
+ * and keeps asyncio's order; here the aim is throughput and fairness.
+ *
+ * One tick of a worker:
+ *  1. Every 61st tick, the inject queue first and then the maintenance
+ *     (expired timers; the reactor, once it has sources), so neither waits
+ *     forever behind a worker that always has local work (Go and Tokio use
+ *     61 too).
+ *  2. Local work: the LIFO slot, which holds the task this worker woke last
+ *     (it runs next, while its data is warm), at most 3 times in a row so
+ *     two tasks waking each other cannot starve the queue; then the ring.
+ *  3. The inject queue: a fair share of it moves into the ring.
+ *  4. Maintenance, then local work again.
+ *  5. Search, if fewer than half the workers already do (rt/idle.h):
+ *     steal half of a victim's ring, victims nearest first (rt/topo.c); a
+ *     second pass also takes victims' LIFO slots, so a task woken by a
+ *     worker that is now stuck in a long task still runs.
+ *  6. Park: the handshake of rt/idle.h, then sleep in the driver until the
+ *     next timer or a wake.
+ * A worker that finds work while searching stops searching, and if it was
+ * the last searcher it wakes another worker, since more work may be behind
+ * it. A push of new work wakes a parked worker when nobody searches.
+ *
+ * Shutdown (DESIGN 4.4), checked when idle and every 61st tick: the first
+ * worker to see the main task finished cancels every task and wakes all
+ * workers; when no task is left, or the grace period has passed (stragglers
+ * are reported), the runtime stops and every worker leaves its loop.
+ */
+#include <errno.h>
+
+#include "rt/common.h"
+#include "rt/current.h"
+#include "rt/worker.h"
+
+#define MAINTENANCE_INTERVAL 61
+#define LIFO_MAX 3
+
+/* ---- pushing ------------------------------------------------------------ */
+
+/* To the back of w's ring; a full ring sends its older half and t to the
+ * inject queue (Tokio's overflow). */
+static void ring_push(weft__worker *w, weft_task *t) {
+  if (WEFT_LIKELY(weft__ring_push(&w->ring, t)))
+    return;
+  uint32_t n = weft__ring_take_half(&w->ring, w->overflow);
+  weft__inject_push_batch(&w->rt->inject, w->overflow, n, t);
+  WEFT__STAT_ADD(w, overflows, 1);
+}
+
+void weft__multi_notify(weft__runtime *rt) {
+  int v = weft__idle_notify(&rt->idle);
+  if (v >= 0) {
+    weft__worker *w = weft__worker_current();
+    if (w && w->rt == rt)
+      WEFT__STAT_ADD(w, unparks, 1);
+    weft__driver_wake(rt->workers[v].driver);
+  }
+}
+
+void weft__multi_wake_all(weft__runtime *rt) {
+  weft__idle_notify_all(&rt->idle);
+  /* Every wake channel, parked or not: a worker between its last look and
+   * its sleep then returns from the sleep at once. */
+  for (int i = 0; i < rt->nworkers; i++)
+    weft__driver_wake(rt->workers[i].driver);
+}
+
+void weft__multi_push(weft__worker *w, weft_task *t, bool woken) {
+  if (woken) {
+    /* Exchange: a stealer's exchange on its last pass pairs with it. */
+    weft_task *old = weft__exchange(&w->lifo, t);
+    if (old)
+      ring_push(w, old);
+  } else {
+    ring_push(w, t);
+  }
+  weft__multi_notify(w->rt);
+}
+
+/* ---- finding work ---------------------------------------------------------
+ */
+
+static weft_task *lifo_take(weft_task **slot) {
+  if (!weft__load_relaxed(slot))
+    return NULL;
+  return weft__exchange(slot, (weft_task *)NULL);
+}
+
+/* Step 3: one task to run and a fair share more into the ring. */
+static weft_task *inject_take(weft__worker *w) {
+  weft__runtime *rt = w->rt;
+  size_t queued = weft__inject_len(&rt->inject);
+  if (queued == 0)
+    return NULL;
+  uint32_t room =
+      weft__ring_capacity(&w->ring) / 2 - weft__ring_len(&w->ring) / 2;
+  size_t share = queued / (size_t)rt->nworkers + 1;
+  uint32_t want = share < room ? (uint32_t)share : room;
+  if (want == 0)
+    want = 1;
+  if (want > weft__ring_capacity(&w->ring) / 2)
+    want = weft__ring_capacity(&w->ring) / 2;
+  uint32_t n = weft__inject_pop_batch(&rt->inject, w->overflow, want);
+  if (n == 0)
+    return NULL;
+  WEFT__STAT_ADD(w, inject_pops, n);
+  for (uint32_t i = 1; i < n; i++)
+    ring_push(w, w->overflow[i]);
+  return w->overflow[0];
+}
+
+/* Step 2. */
+static weft_task *local_take(weft__worker *w) {
+  weft_task *t;
+  if (w->lifo_streak < LIFO_MAX && (t = lifo_take(&w->lifo))) {
+    w->lifo_streak++;
+    return t;
+  }
+  w->lifo_streak = 0;
+  if ((t = weft__ring_pop(&w->ring)))
+    return t;
+  return lifo_take(&w->lifo);
+}
+
+/* Step 5. */
+static weft_task *steal(weft__worker *w) {
+  weft__runtime *rt = w->rt;
+  for (int pass = 0; pass < 2; pass++) {
+    for (int i = 0; i < rt->nworkers - 1; i++) {
+      weft__worker *v = &rt->workers[w->victims[i]];
+      WEFT__STAT_ADD(w, steals_tried, 1);
+      weft_task *t = weft__ring_steal_into(&v->ring, &w->ring);
+      if (!t && pass == 1)
+        t = lifo_take(&v->lifo);
+      if (t) {
+        WEFT__STAT_ADD(w, steals_won, 1);
+        return t;
+      }
+    }
+  }
+  return inject_take(w);
+}
+
+static void stop_searching(weft__worker *w) {
+  if (!w->searching)
+    return;
+  w->searching = false;
+  if (weft__idle_stop_search(&w->rt->idle))
+    weft__multi_notify(w->rt);
+}
+
+static weft_task *next_task(weft__worker *w) {
+  weft_task *t;
+  if (++w->tick % MAINTENANCE_INTERVAL == 0) { /* 1 */
+    t = inject_take(w);
+    weft__worker_fire_timers(w);
+    if (t)
+      return t;
+  }
+  if ((t = local_take(w)) || (t = inject_take(w))) /* 2, 3 */
+    return t;
+  weft__worker_fire_timers(w); /* 4 */
+  if ((t = local_take(w)))
+    return t;
+  if (!w->searching && weft__idle_try_search(&w->rt->idle))
+    w->searching = true;
+  if (w->searching) /* 5 */
+    return steal(w);
+  return NULL;
+}
+
+/* ---- parking --------------------------------------------------------------
+ */
+
+static bool work_anywhere(weft__runtime *rt) {
+  if (weft__inject_len(&rt->inject))
+    return true;
+  for (int i = 0; i < rt->nworkers; i++)
+    if (!weft__ring_is_empty(&rt->workers[i].ring) ||
+        weft__load_relaxed(&rt->workers[i].lifo))
+      return true;
+  return false;
+}
+
+/* Step 6. */
+static void park(weft__worker *w) {
+  weft__runtime *rt = w->rt;
+  bool last = weft__idle_park(&rt->idle, w->index, w->searching);
+  w->searching = false;
+  if (last && work_anywhere(rt))
+    weft__multi_notify(rt);
+  /* The second look (rt/idle.h, step 2): only the inject queue can have
+   * gained work for us; other rings' owners are awake. */
+  if (weft__inject_len(&rt->inject) == 0 && !weft__load_relaxed(&rt->stop)) {
+    int64_t next = weft__timers_next(&w->timers);
+    if (weft__load_relaxed(&rt->shutdown)) {
+      int64_t grace = weft__load_relaxed(&rt->grace_deadline);
+      if (next > grace)
+        next = grace;
+    }
+    int64_t timeout = -1;
+    if (next != INT64_MAX) {
+      int64_t now = weft_now_ns();
+      timeout = next > now ? next - now : 0;
+    }
+    WEFT__STAT_ADD(w, parks, 1);
+    weft__driver_poll(w->driver, timeout);
+  }
+  w->searching = weft__idle_unpark(&rt->idle, w->index);
+}
+
+/* ---- shutdown -------------------------------------------------------------
+ */
+
+static void stop(weft__runtime *rt) {
+  weft__store_release(&rt->stop, 1u);
+  weft__multi_wake_all(rt);
+}
+
+static void shutdown_check(weft__worker *w) {
+  weft__runtime *rt = w->rt;
+  if (!weft__load_acquire(&rt->shutdown)) {
+    if (!(weft__load_acquire(&rt->main->state) & WEFT__T_DONE))
+      return;
+    /* One worker starts it: the CAS elects it. */
+    if (!ck_pr_cas_32(&rt->shutdown, 0, 1))
+      return;
+    weft__store_release(&rt->grace_deadline,
+                        weft_now_ns() +
+                            (int64_t)(rt->cfg.shutdown_grace * 1e9));
+    weft__cancel_all(rt);
+    weft__multi_wake_all(rt);
+    return;
+  }
+  if (weft__load_acquire(&rt->ntasks) == 0) {
+    stop(rt);
+  } else if (weft_now_ns() >= weft__load_acquire(&rt->grace_deadline)) {
+    if (ck_pr_cas_32(&rt->reported, 0, 1))
+      weft__report_stragglers(rt);
+    stop(rt);
+  }
+}
+
+/* ---- the loop -------------------------------------------------------------
+ */
+
+void weft__multi_loop(weft__worker *w) {
+  weft__runtime *rt = w->rt;
+  while (!weft__load_acquire(&rt->stop)) {
+    weft_task *t = next_task(w);
+    if (t) {
+      stop_searching(w);
+      weft__run_task(w, t);
+      if (w->tick % MAINTENANCE_INTERVAL == 0)
+        shutdown_check(w);
+      continue;
+    }
+    shutdown_check(w);
+    if (!weft__load_acquire(&rt->stop))
+      park(w);
+  }
+  stop_searching(w);
+}
