@@ -5,6 +5,7 @@
 #   bench/peers/run.sh [--quick] [--workers "1 2"] [--reps N]
 #                      [--runtimes "tokio-mt tokio-ct go asyncio uvloop"]
 #                      [--workloads "spawn_many yield_many ..."] [--no-install]
+#                      [--wait-idle SECONDS]
 #
 #   --quick      a tenth of the operations and 3 repetitions (under 5 minutes)
 #   --workers    worker counts to run (default "1 2"); Tokio's multi-thread
@@ -13,6 +14,8 @@
 #                and run only where the list has 1
 #   --reps       repetitions (default 5, quick 3)
 #   --no-install do not install missing packages (fail instead)
+#   --wait-idle  before the runs, wait up to SECONDS for the CPUs to be less
+#                than 10% busy over 5 s (others' builds share this machine)
 #
 # Installs what is missing with apt-get (Debian package names only), builds
 # every peer in release mode into bench/peers/build/, runs every workload for
@@ -26,10 +29,10 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cd "$here"
 cmdline="bench/peers/run.sh${*:+ $*}"
 
-quick=0 workers="1 2" reps="" install=1
+quick=0 workers="1 2" reps="" install=1 wait_idle=0
 runtimes="tokio-mt tokio-ct go asyncio uvloop"
 workloads="spawn_many yield_many ping_pong chained_spawn timers spawn_await yield"
-usage() { sed -n '2,24p' "$0" >&2; exit 2; }
+usage() { sed -n '2,20p' "$0" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case $1 in
   --quick) quick=1 ;;
@@ -38,6 +41,7 @@ while [ $# -gt 0 ]; do
   --runtimes) runtimes=${2:?}; shift ;;
   --workloads) workloads=${2:?}; shift ;;
   --no-install) install=0 ;;
+  --wait-idle) wait_idle=${2:?}; shift ;;
   *) usage ;;
   esac
   shift
@@ -47,6 +51,7 @@ for w in $workers; do
   [[ $w =~ ^[1-9][0-9]?$ ]] || { echo "run.sh: worker count '$w': 1 to 99" >&2; exit 2; }
 done
 [[ $reps =~ ^[1-9][0-9]?$ ]] || { echo "run.sh: --reps '$reps': 1 to 99" >&2; exit 2; }
+[[ $wait_idle =~ ^[0-9]{1,5}$ ]] || { echo "run.sh: --wait-idle '$wait_idle': seconds" >&2; exit 2; }
 for r in $runtimes; do
   case $r in tokio-mt | tokio-ct | go | asyncio | uvloop) ;; *) usage ;; esac
 done
@@ -190,6 +195,12 @@ cpu_busy() { # cpu_busy SECONDS: percent of all CPUs busy over that time
   i=$(((i1 + w1) - (i0 + w0)))
   echo $((100 * b / (b + i + 1)))
 }
+if [ "$wait_idle" -gt 0 ]; then
+  deadline=$(($(date +%s) + wait_idle))
+  while b=$(cpu_busy 5) && [ "$b" -ge 10 ] && [ "$(date +%s)" -lt "$deadline" ]; do
+    log "run.sh: the CPUs are $b% busy: waiting (until $(date -u -d "@$deadline" +%T) UTC at most)"
+  done
+fi
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 busy_before=$(cpu_busy 2)
 if [ "$busy_before" -gt 10 ]; then
