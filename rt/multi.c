@@ -68,6 +68,16 @@ void weft__multi_wake_all(weft__runtime *rt) {
 }
 
 void weft__multi_push(weft__worker *w, weft_task *t, bool woken) {
+  if (WEFT_UNLIKELY(t->home >= 0)) { /* pinned: never in a ring or a slot */
+    if (t->home == w->index) {
+      weft__runq_push(&w->pinned, t);
+    } else {
+      weft__worker *home = &w->rt->workers[t->home];
+      weft__inject_push(&home->inbox, t);
+      weft__driver_wake(home->driver);
+    }
+    return;
+  }
   if (woken) {
     /* Exchange: a stealer's exchange on its last pass pairs with it. */
     weft_task *old = weft__exchange(&w->lifo, t);
@@ -111,17 +121,26 @@ static weft_task *inject_take(weft__worker *w) {
   return w->overflow[0];
 }
 
-/* Step 2. */
+/* Pinned tasks: the inbox into the local list, then one of them. */
+static weft_task *pinned_take(weft__worker *w) {
+  if (weft__inject_len(&w->inbox))
+    weft__inject_drain(&w->inbox, &w->pinned);
+  return weft__runq_pop(&w->pinned);
+}
+
+/* Step 2. Pinned tasks take turns with the others (odd ticks first). */
 static weft_task *local_take(weft__worker *w) {
   weft_task *t;
+  if ((w->tick & 1) && (t = pinned_take(w)))
+    return t;
   if (w->lifo_streak < LIFO_MAX && (t = lifo_take(&w->lifo))) {
     w->lifo_streak++;
     return t;
   }
   w->lifo_streak = 0;
-  if ((t = weft__ring_pop(&w->ring)))
+  if ((t = weft__ring_pop(&w->ring)) || (t = lifo_take(&w->lifo)))
     return t;
-  return lifo_take(&w->lifo);
+  return pinned_take(w);
 }
 
 /* Step 5. */
@@ -222,7 +241,7 @@ static void stop(weft__runtime *rt) {
 static void shutdown_check(weft__worker *w) {
   weft__runtime *rt = w->rt;
   if (!weft__load_acquire(&rt->shutdown)) {
-    if (!(weft__load_acquire(&rt->main->state) & WEFT__T_DONE))
+    if (!weft__shutdown_wanted(rt))
       return;
     /* One worker starts it: the CAS elects it. */
     if (!ck_pr_cas_32(&rt->shutdown, 0, 1))

@@ -6,7 +6,7 @@
  * workers (driver, timers, caches); install the guard-page handler; make the
  * main task and queue it on worker 0; start the worker threads.
  * Stop (DESIGN 4.4; steps 1-3 run in the worker loop, rt/worker.c):
- *  1. the main task returns;
+ *  1. the main task returns (weft_run), or weft_runtime_free asks;
  *  2. every remaining task is cancelled;
  *  3. the workers run until those tasks finish, or the grace period passes
  *     and the stragglers are reported by name and spawn site;
@@ -111,6 +111,7 @@ static void *worker_thread(void *arg) {
 }
 
 static void worker_fini(weft__worker *w) {
+  weft__inject_fini(&w->inbox);
   weft__timers_fini(&w->timers); /* drops the entries' task references */
   weft__task_pool_drain(w);
   if (w->overflow) {
@@ -152,6 +153,8 @@ static int worker_init(weft__runtime *rt, int i) {
   w->index = i;
   w->debug = rt->cfg.debug;
   weft__runq_init(&w->runq);
+  weft__runq_init(&w->pinned);
+  weft__inject_init(&w->inbox);
   weft__timers_init(&w->timers);
   weft__stack_cache_init(&w->stacks);
   int err = weft__driver_open(&w->driver);
@@ -174,12 +177,8 @@ static int worker_init(weft__runtime *rt, int i) {
   return 0;
 }
 
-int weft_run(const weft_config *cfg_in, weft_fn main_fn, void *arg,
-             void **result) {
-  if (!main_fn)
-    return -EINVAL;
-  if (weft__worker_current())
-    return -EDEADLK;
+/* Everything up to the worker threads. */
+static int runtime_create(const weft_config *cfg_in, weft__runtime **out) {
   weft_config cfg;
   if (cfg_in)
     cfg = *cfg_in;
@@ -192,7 +191,6 @@ int weft_run(const weft_config *cfg_in, weft_fn main_fn, void *arg,
   err = weft__guard_install();
   if (err)
     return err;
-
   weft__runtime *rt = weft__calloc(sizeof *rt);
   if (!rt)
     return -ENOMEM;
@@ -222,6 +220,44 @@ int weft_run(const weft_config *cfg_in, weft_fn main_fn, void *arg,
     if (err)
       goto fail;
   }
+  *out = rt;
+  return 0;
+fail:
+  runtime_free(rt);
+  return err;
+}
+
+/* Starts the worker threads. Returns how many started (at least one) or a
+ * negative code. Fewer threads than workers (a failed pthread_create) still
+ * completes: the missing workers' queues are stolen from. */
+static int runtime_start(weft__runtime *rt) {
+  int started = 0;
+  int err = 0;
+  for (; started < rt->nworkers; started++) {
+    err = -pthread_create(&rt->workers[started].thread, NULL, worker_thread,
+                          &rt->workers[started]);
+    if (err)
+      break;
+  }
+  rt->started = started;
+  return started ? started : err;
+}
+
+static void runtime_join(weft__runtime *rt) {
+  for (int i = 0; i < rt->started; i++)
+    pthread_join(rt->workers[i].thread, NULL);
+}
+
+int weft_run(const weft_config *cfg, weft_fn main_fn, void *arg,
+             void **result) {
+  if (!main_fn)
+    return -EINVAL;
+  if (weft__worker_current())
+    return -EDEADLK;
+  weft__runtime *rt;
+  int err = runtime_create(cfg, &rt);
+  if (err)
+    return err;
   err = weft__task_new(rt, main_fn, arg, &(weft_spawn_opts){.name = "main"},
                        "weft_run", 0, &rt->main);
   if (err)
@@ -231,24 +267,14 @@ int weft_run(const weft_config *cfg_in, weft_fn main_fn, void *arg,
     weft__runq_push(&rt->workers[0].runq, rt->main);
   else if (!weft__ring_push(&rt->workers[0].ring, rt->main))
     WEFT_PANIC("an empty ring refused a task");
-
-  int started = 0;
-  for (; started < rt->nworkers; started++) {
-    err = -pthread_create(&rt->workers[started].thread, NULL, worker_thread,
-                          &rt->workers[started]);
-    if (err)
-      break;
-  }
-  if (err && started == 0) {
+  err = runtime_start(rt);
+  if (err < 0) {
     weft__registry_remove(rt, rt->main);
     weft__free(rt->main, sizeof *rt->main);
     rt->main = NULL;
     goto fail;
   }
-  /* Fewer threads than workers (a failed pthread_create): the others'
-   * queues are stolen from, so the runtime still completes. */
-  for (int i = 0; i < started; i++)
-    pthread_join(rt->workers[i].thread, NULL);
+  runtime_join(rt);
 
   weft_task *m = rt->main;
   bool done = weft__load_acquire(&m->state) & WEFT__T_DONE;
@@ -262,5 +288,124 @@ int weft_run(const weft_config *cfg_in, weft_fn main_fn, void *arg,
 
 fail:
   runtime_free(rt);
+  return err;
+}
+
+/* ---- a runtime driven from plain threads --------------------------------- */
+
+int weft_runtime_new(weft_runtime **out, const weft_config *cfg) {
+  if (!out)
+    return -EINVAL;
+  if (weft__worker_current())
+    return -EDEADLK;
+  weft__runtime *rt;
+  int err = runtime_create(cfg, &rt);
+  if (err)
+    return err;
+  err = runtime_start(rt);
+  if (err < 0) {
+    runtime_free(rt);
+    return err;
+  }
+  *out = (weft_runtime *)rt;
+  return 0;
+}
+
+int weft_runtime_free(weft_runtime *rt_handle) {
+  weft__runtime *rt = (weft__runtime *)rt_handle;
+  if (!rt)
+    return -EINVAL;
+  weft__worker *self = weft__worker_current();
+  if (self && self->rt == rt)
+    return -EDEADLK;
+  /* Shutdown steps 2-3 run in the workers once they see the request. */
+  weft__store_release(&rt->stop_requested, 1u);
+  for (int i = 0; i < rt->nworkers; i++)
+    weft__driver_wake(rt->workers[i].driver);
+  runtime_join(rt);
+  runtime_free(rt);
+  return 0;
+}
+
+int weft_runtime_spawn_at(weft_runtime *rt_handle, weft_task **out, weft_fn fn,
+                          void *arg, const weft_spawn_opts *opts,
+                          const char *file, int line) {
+  weft__runtime *rt = (weft__runtime *)rt_handle;
+  if (!rt || !out || !fn)
+    return -EINVAL;
+  if (weft__load_acquire(&rt->stop_requested))
+    return -ESHUTDOWN;
+  weft_spawn_opts o = opts ? *opts : (weft_spawn_opts){0};
+  o.eager = false; /* eager needs a spawning task to run inside */
+  int err = weft__task_new(rt, fn, arg, &o, file, line, out);
+  if (err)
+    return err;
+  weft__sched_push(*out);
+  return 0;
+}
+
+int weft_runtime_call_soon_threadsafe(weft_runtime *rt, weft_fn fn, void *arg) {
+  weft_task *t;
+  int err = weft_runtime_spawn_at(rt, &t, fn, arg, NULL, "call_soon", 0);
+  if (err)
+    return err;
+  weft_detach(t);
+  return 0;
+}
+
+typedef struct block_on_call {
+  weft_fn fn;
+  void *arg;
+  void *result;
+  int code;
+  bool done; /* under lock */
+  pthread_mutex_t lock;
+  pthread_cond_t cond;
+} block_on_call;
+
+static int block_on_body(void *arg, void **result) {
+  block_on_call *c = arg;
+  void *r = NULL;
+  int code = c->fn(c->arg, &r);
+  pthread_mutex_lock(&c->lock);
+  c->result = r;
+  c->code = code;
+  c->done = true;
+  pthread_cond_signal(&c->cond);
+  pthread_mutex_unlock(&c->lock);
+  (void)result;
+  return code;
+}
+
+int weft_runtime_block_on(weft_runtime *rt, weft_fn fn, void *arg,
+                          void **result) {
+  if (!rt || !fn)
+    return -EINVAL;
+  if (weft__worker_current())
+    return -EDEADLK;
+  block_on_call c = {
+      .fn = fn, .arg = arg, .result = NULL, .code = 0, .done = false};
+  pthread_mutex_init(&c.lock, NULL);
+  pthread_cond_init(&c.cond, NULL);
+  weft_task *t;
+  int err = weft_runtime_spawn_at(rt, &t, block_on_body, &c,
+                                  &(weft_spawn_opts){.name = "block_on"},
+                                  "weft_runtime_block_on", 0);
+  if (!err) {
+    pthread_mutex_lock(&c.lock);
+    while (!c.done)
+      pthread_cond_wait(&c.cond, &c.lock);
+    pthread_mutex_unlock(&c.lock);
+    /* The task may still be on its way out: wait until it has finished
+     * before c (on this stack) goes away. */
+    while (weft_task_state_of(t) == WEFT_TASK_PENDING)
+      sched_yield();
+    weft_detach(t);
+    err = c.code;
+    if (result)
+      *result = err == 0 ? c.result : NULL;
+  }
+  pthread_cond_destroy(&c.cond);
+  pthread_mutex_destroy(&c.lock);
   return err;
 }

@@ -58,6 +58,16 @@ weft_task *weft__self(void) {
 
 weft_task *weft_self(void) { return weft__self(); }
 
+int weft_worker_index(void) {
+  weft__worker *w = weft__worker_current();
+  return w && w->current ? w->index : -1;
+}
+
+int weft_worker_count(void) {
+  weft__worker *w = weft__worker_current();
+  return w ? w->rt->nworkers : 0;
+}
+
 void weft__task_ref(weft_task *t) { ck_pr_inc_32(&t->refs); }
 
 /* Task objects are pooled per worker (DESIGN 3: no allocator call on the
@@ -160,6 +170,9 @@ int weft__task_new(weft__runtime *rt, weft_fn fn, void *arg,
                    const weft_spawn_opts *opts, const char *file, int line,
                    weft_task **out) {
   size_t stack = rt->stack_size;
+  if (opts && opts->pinned &&
+      (opts->worker < 0 || opts->worker >= rt->nworkers || opts->eager))
+    return -EINVAL;
   if (opts && opts->stack_size) {
     if (opts->stack_size < WEFT_STACK_MIN ||
         !weft__stack_class_size(opts->stack_size))
@@ -183,6 +196,8 @@ int weft__task_new(weft__runtime *rt, weft_fn fn, void *arg,
   t->timer_gen = 0;
   t->hops = 0;
   t->started = false;
+  t->home =
+      (int16_t)(opts && opts->pinned && !rt->asyncio_order ? opts->worker : -1);
   weft__waitq_init(&t->awaiters);
   t->fwd_lock = (weft__spinlock)WEFT__SPINLOCK_INIT;
   t->fwd_fn = NULL;

@@ -51,6 +51,7 @@ struct weft_task {
   uint8_t hops;        /* asyncio order: extra trips through the ready queue
                           before it runs (worker only) */
   bool started;        /* entered its function (worker only) */
+  int16_t home;        /* pinned: the only worker it runs on; else -1 */
   weft__waitq awaiters;
   weft__spinlock fwd_lock;   /* guards the three below */
   bool (*fwd_fn)(void *ctx); /* the cancel forward (rt/task.c), or NULL */

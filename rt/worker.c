@@ -45,6 +45,12 @@ static void push(weft_task *t, bool woken) {
       weft__runq_push(&w->runq, t);
     return;
   }
+  if (t->home >= 0) { /* pinned, from another thread: to its inbox */
+    weft__worker *home = &rt->workers[t->home];
+    weft__inject_push(&home->inbox, t);
+    weft__driver_wake(home->driver);
+    return;
+  }
   weft__inject_push(&rt->inject, t);
   if (rt->asyncio_order)
     weft__driver_wake(rt->workers[0].driver);
@@ -132,10 +138,16 @@ void weft__report_stragglers(weft__runtime *rt) {
  * stop. As asyncio.run, the loop stops one batch after the main task
  * finished (its done-callback is queued behind what was ready then), so
  * tasks ready at that moment take one more step before they are cancelled. */
+bool weft__shutdown_wanted(weft__runtime *rt) {
+  if (weft__load_acquire(&rt->stop_requested))
+    return true;
+  return rt->main && (weft__load_acquire(&rt->main->state) & WEFT__T_DONE);
+}
+
 static bool shutdown_step(weft__worker *w) {
   weft__runtime *rt = w->rt;
   if (!weft__load_relaxed(&rt->shutdown)) {
-    if (!(weft__load_acquire(&rt->main->state) & WEFT__T_DONE))
+    if (!weft__shutdown_wanted(rt))
       return false;
     if (!rt->main_seen) {
       rt->main_seen = true;
@@ -168,7 +180,7 @@ bool weft__worker_boundary(weft__worker *w) {
   weft__runtime *rt = w->rt;
   /* The loop is needed for shutdown (step 5) and for sleeping (step 1). */
   if (!rt->asyncio_order || weft__load_relaxed(&rt->shutdown) ||
-      (weft__load_acquire(&rt->main->state) & WEFT__T_DONE))
+      weft__shutdown_wanted(rt))
     return false;
   if (w->runq.len == 0 && weft__inject_len(&rt->inject) == 0)
     return false;

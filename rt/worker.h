@@ -77,6 +77,8 @@ typedef struct weft__worker {
   bool searching;       /* counted as searching in rt->idle (owner) */
   int *victims;         /* steal order, nearest first (owner) */
   weft_task **overflow; /* room for half a ring (owner) */
+  weft__runq pinned;    /* ready pinned tasks, never stolen (owner) */
+  weft__inject inbox;   /* pinned tasks woken by other threads */
   weft__timers timers;
   weft__driver *driver;
   weft__stack_cache stacks;
@@ -117,6 +119,8 @@ typedef struct weft__runtime {
   uint64_t ntasks;           /* live tasks: under tasks_lock, read atomic */
   uint32_t shutdown;         /* 0 running, 1 shutting down: atomic */
   uint32_t stop;             /* workers leave their loops: atomic */
+  uint32_t stop_requested;   /* weft_runtime_free was called: atomic */
+  int started;               /* worker threads started */
   uint32_t reported;         /* stragglers reported: atomic */
   int64_t grace_deadline;    /* set when shutdown starts: atomic */
   weft__idle idle;           /* searching and parked workers (multi) */
@@ -149,6 +153,8 @@ void weft__multi_loop(weft__worker *w);
 void weft__worker_thread_begin(weft__worker *w);
 void weft__worker_fire_timers(weft__worker *w);
 void weft__cancel_all(weft__runtime *rt);
+/* Shutdown's trigger: the main task finished, or a stop was requested. */
+bool weft__shutdown_wanted(weft__runtime *rt);
 void weft__report_stragglers(weft__runtime *rt);
 
 /* The batch boundary run from a task (rt/run.c): if the loop is not needed

@@ -102,6 +102,47 @@ void weft_config_init(weft_config *cfg);
  * a task, -ENOTSUP for a configuration this release cannot run, or -ENOMEM. */
 int weft_run(const weft_config *cfg, weft_fn main_fn, void *arg, void **result);
 
+/* ---- a runtime driven from plain threads ------------------------------- */
+
+typedef struct weft_spawn_opts weft_spawn_opts; /* defined below */
+
+/* A runtime that outlives one call: Tokio's Runtime, for programs whose own
+ * threads hand work to weft. weft_run is weft_runtime_new, block_on of the
+ * main task, and weft_runtime_free. */
+typedef struct weft_runtime weft_runtime;
+
+/* Starts a runtime (its workers wait for work). Call from a plain thread.
+ * Errors: weft_run's (-EINVAL, -EDEADLK from a worker, -ENOMEM, ...). */
+int weft_runtime_new(weft_runtime **out, const weft_config *cfg);
+
+/* Shuts the runtime down as weft_run does when its main task returns:
+ * cancels every task, waits up to shutdown_grace for them, reports
+ * stragglers, joins the workers and frees everything. Handles to its tasks
+ * are invalid afterwards. Blocks; call from a plain thread (-EDEADLK from
+ * one of its workers). Returns 0 or -EINVAL. */
+int weft_runtime_free(weft_runtime *rt_handle);
+
+/* Runs fn(arg, result) as a task of rt and blocks the calling plain thread
+ * until it returns (Tokio's block_on; asyncio's run_coroutine_threadsafe
+ * followed by result()). Returns the task's code. Errors: -EINVAL, -EDEADLK
+ * (called from a worker thread), -ESHUTDOWN, -ENOMEM. */
+int weft_runtime_block_on(weft_runtime *rt, weft_fn fn, void *arg,
+                          void **result);
+
+/* Spawns a task on rt from any thread, task or not (to the inject queue
+ * when called from outside rt's workers; lazily, as weft_spawn). Eager
+ * starts are not available from here. Errors: -EINVAL, -ESHUTDOWN (after
+ * weft_runtime_free began), -ENOMEM. */
+int weft_runtime_spawn_at(weft_runtime *rt_handle, weft_task **out, weft_fn fn,
+                          void *arg, const weft_spawn_opts *opts,
+                          const char *file, int line);
+#define weft_runtime_spawn(rt, out, fn, arg)                                   \
+  weft_runtime_spawn_at((rt), (out), (fn), (arg), NULL, __FILE__, __LINE__)
+
+/* asyncio's call_soon_threadsafe: runs fn(arg, &result) soon as a detached
+ * task of rt; any thread. Returns 0, or weft_runtime_spawn's errors. */
+int weft_runtime_call_soon_threadsafe(weft_runtime *rt, weft_fn fn, void *arg);
+
 /* ---- spawning ---------------------------------------------------------- */
 
 /* Per-spawn options. Zero-initialise, then set what you need. */
@@ -112,6 +153,10 @@ typedef struct weft_spawn_opts {
    * on the spawner's worker, until its first suspension; then the spawner
    * continues. A task that finishes without suspending is never queued. */
   bool eager;
+  /* Pinned: the task runs only on worker `worker` (0 to workers - 1) and is
+   * never stolen, as per-worker accept loops need. Not with eager. */
+  bool pinned;
+  int worker;
 } weft_spawn_opts;
 
 /* asyncio.create_task(): queues fn(arg, &result) as a new task at the back of
@@ -218,6 +263,12 @@ int weft_wait_any(weft_task *const *tasks, size_t n, size_t *index);
 
 /* The calling task, or NULL outside any task. */
 weft_task *weft_self(void);
+
+/* The index (0 to count - 1) of the worker running the calling task, or -1
+ * outside tasks; it may change at any suspension point unless the task is
+ * pinned. The number of workers of the calling task's runtime, or 0. */
+int weft_worker_index(void);
+int weft_worker_count(void);
 
 /* asyncio.sleep(0): moves the calling task to the back of the ready queue.
  * Suspends. Returns 0, -ECANCELED, or -EPERM outside a task. */
