@@ -208,6 +208,7 @@ if [ "$busy_before" -gt 10 ]; then
 fi
 declare -A got # "runtime workers workload" -> the figures, one per line
 start=$(date +%s)
+started=$(date -u -d "@$start" '+%Y-%m-%d %H:%M:%S UTC')
 read -r _ u0 n0 s0 i0 w0 q0 sq0 _ </proc/stat
 for ((rep = 1; rep <= reps; rep++)); do
   log "== repetition $rep of $reps ($(($(date +%s) - start)) s so far)"
@@ -232,7 +233,7 @@ idle=$(((i1 + w1) - (i0 + w0)))
 # ---- report -----------------------------------------------------------------
 {
   echo "# command: $cmdline"
-  echo "# date: $(date -u '+%Y-%m-%d %H:%M:%S UTC'), $(($(date +%s) - start)) s"
+  echo "# date: $started (start of the runs), took $(($(date +%s) - start)) s"
   echo "# machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs online," \
     "$(lscpu | sed -n 's/^Hypervisor vendor: *//p') guest; $(uname -srm)"
   echo "# CPUs busy: $busy_before% in the 2 s before the runs, $((100 * busy / (busy + idle + 1)))% during them" \
