@@ -52,6 +52,11 @@ static inline void weft__spin_lock(weft__spinlock *l) {
   }
 }
 
+static inline bool weft__spin_trylock(weft__spinlock *l) {
+  return !weft__load_relaxed(&l->locked) &&
+         !__atomic_exchange_n(&l->locked, 1u, __ATOMIC_ACQUIRE);
+}
+
 static inline void weft__spin_unlock(weft__spinlock *l) {
   weft__store_release(&l->locked, 0u);
 }

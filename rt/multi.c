@@ -172,7 +172,9 @@ static void stop_searching(weft__worker *w) {
 
 static weft_task *next_task(weft__worker *w) {
   weft_task *t;
-  if (++w->tick % MAINTENANCE_INTERVAL == 0) { /* 1 */
+  /* An atomic store: the monitor samples the tick (rt/monitor.c). */
+  weft__store_relaxed(&w->tick, w->tick + 1);
+  if (w->tick % MAINTENANCE_INTERVAL == 0) { /* 1 */
     t = inject_take(w);
     weft__worker_fire_timers(w);
     if (t)
@@ -225,7 +227,9 @@ static void park(weft__worker *w) {
       timeout = next > now ? next - now : 0;
     }
     WEFT__STAT_ADD(w, parks, 1);
+    weft__store_relaxed(&w->parked, 1u);
     weft__driver_poll(w->driver, timeout);
+    weft__store_relaxed(&w->parked, 0u);
   }
   w->searching = weft__idle_unpark(&rt->idle, w->index);
 }

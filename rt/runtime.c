@@ -25,6 +25,7 @@
 #include "rt/alloc.h"
 #include "rt/current.h"
 #include "rt/guard.h"
+#include "rt/monitor.h"
 #include "rt/topo.h"
 #include "rt/worker.h"
 
@@ -240,12 +241,17 @@ static int runtime_start(weft__runtime *rt) {
       break;
   }
   rt->started = started;
+  /* Without a monitor a stuck worker's timers wait for it: not fatal. */
+  if (started && !rt->asyncio_order && weft__monitor_start(rt) != 0 &&
+      rt->cfg.debug)
+    fprintf(stderr, "weft: debug: no monitor thread\n");
   return started ? started : err;
 }
 
 static void runtime_join(weft__runtime *rt) {
   for (int i = 0; i < rt->started; i++)
     pthread_join(rt->workers[i].thread, NULL);
+  weft__monitor_stop(rt); /* shutdown step 6 */
 }
 
 int weft_run(const weft_config *cfg, weft_fn main_fn, void *arg,

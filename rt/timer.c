@@ -7,7 +7,14 @@
 
 #include "rt/alloc.h"
 
-void weft__timers_init(weft__timers *h) { *h = (weft__timers){0}; }
+void weft__timers_init(weft__timers *h) {
+  *h = (weft__timers){0};
+  h->lock = (weft__spinlock)WEFT__SPINLOCK_INIT;
+}
+
+static void mirror(weft__timers *h) {
+  weft__store_relaxed(&h->armed, (uint32_t)h->len);
+}
 
 void weft__timers_fini(weft__timers *h) {
   for (size_t i = 0; i < h->len; i++)
@@ -63,6 +70,7 @@ static void rebuild(weft__timers *h) {
       h->heap[n++] = h->heap[i];
   }
   h->len = n;
+  mirror(h);
   for (size_t i = n / 2; i-- > 0;)
     sift_down(h->heap, n, i);
   weft__store_relaxed(&h->cancelled, 0u);
@@ -70,14 +78,17 @@ static void rebuild(weft__timers *h) {
 
 int weft__timers_add(weft__timers *h, int64_t deadline, weft_task *t,
                      uint32_t gen) {
+  weft__spin_lock(&h->lock);
   if (weft__load_relaxed(&h->cancelled) > h->len / 2 && h->len >= 64)
     rebuild(h);
   if (h->len == h->cap) {
     size_t cap = h->cap ? h->cap * 2 : 64;
     weft__timer *v =
         weft__realloc(h->heap, h->cap * sizeof *v, cap * sizeof *v);
-    if (!v)
+    if (!v) {
+      weft__spin_unlock(&h->lock);
       return -ENOMEM;
+    }
     h->heap = v;
     h->cap = cap;
   }
@@ -85,15 +96,27 @@ int weft__timers_add(weft__timers *h, int64_t deadline, weft_task *t,
   h->heap[h->len] = (weft__timer){
       .deadline = deadline, .seq = h->seq++, .task = t, .gen = gen};
   sift_up(h->heap, h->len++);
+  mirror(h);
+  weft__spin_unlock(&h->lock);
   return 0;
 }
 
 int64_t weft__timers_next(const weft__timers *h) {
-  return h->len ? h->heap[0].deadline : INT64_MAX;
+  weft__spinlock *lock = (weft__spinlock *)&h->lock; /* logically const */
+  weft__spin_lock(lock);
+  int64_t next = h->len ? h->heap[0].deadline : INT64_MAX;
+  weft__spin_unlock(lock);
+  return next;
 }
 
-size_t weft__timers_run(weft__timers *h, int64_t now,
+size_t weft__timers_run(weft__timers *h, int64_t now, bool try_only,
                         void (*fire)(weft_task *t, void *ctx), void *ctx) {
+  if (try_only) {
+    if (!weft__spin_trylock(&h->lock))
+      return 0;
+  } else {
+    weft__spin_lock(&h->lock);
+  }
   size_t fired = 0;
   while (h->len && h->heap[0].deadline <= now) {
     weft__timer e = h->heap[0];
@@ -108,6 +131,8 @@ size_t weft__timers_run(weft__timers *h, int64_t now,
     }
     weft__task_unref(e.task);
   }
+  mirror(h);
+  weft__spin_unlock(&h->lock);
   return fired;
 }
 

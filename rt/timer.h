@@ -9,7 +9,11 @@
  * tombstone here, and a late timer never wakes a later wait. Each entry holds
  * a task reference, dropped when the entry leaves the heap. When tombstones
  * pass half the heap it is rebuilt without them.
- * Owner worker only, except `cancelled` (any thread, atomic).
+ * The heap is under `lock`: its worker arms and fires timers, and the
+ * monitor thread (rt/monitor.c) fires the expired timers of a worker stuck
+ * in a long task, with a try-lock so it never waits on one. `armed`
+ * mirrors the entry count for lock-free "anything armed?" checks;
+ * `cancelled` is bumped by cancellers on any thread.
  */
 #ifndef WEFT_RT_TIMER_H
 #define WEFT_RT_TIMER_H
@@ -18,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rt/atomic.h"
 #include "rt/task.h"
 
 typedef struct weft__timer {
@@ -28,11 +33,18 @@ typedef struct weft__timer {
 } weft__timer;
 
 typedef struct weft__timers {
+  weft__spinlock lock; /* guards heap, len, cap, seq */
   weft__timer *heap;
   size_t len, cap;
   uint64_t seq;
+  uint32_t armed;     /* len, mirrored: written under lock, read atomic */
   uint32_t cancelled; /* tombstones reported by cancellers: atomic */
 } weft__timers;
+
+/* True if no timer is armed (a snapshot). Any thread. */
+static inline bool weft__timers_empty(const weft__timers *h) {
+  return weft__load_relaxed(&h->armed) == 0;
+}
 
 void weft__timers_init(weft__timers *h);
 /* Drops every entry (and its task reference). */
@@ -44,8 +56,9 @@ int weft__timers_add(weft__timers *h, int64_t deadline, weft_task *t,
 /* The earliest deadline, or INT64_MAX when empty. */
 int64_t weft__timers_next(const weft__timers *h);
 /* Fires every timer whose deadline is <= now, in order, calling
- * fire(task, ctx) for each that claims its task; returns how many fired. */
-size_t weft__timers_run(weft__timers *h, int64_t now,
+ * fire(task, ctx) for each that claims its task; returns how many fired.
+ * With try_only, gives up (returning 0) if the heap is locked. */
+size_t weft__timers_run(weft__timers *h, int64_t now, bool try_only,
                         void (*fire)(weft_task *t, void *ctx), void *ctx);
 /* Called by whoever cancels a timer (any thread): counts a tombstone. */
 void weft__timers_note_cancel(weft__timers *h);

@@ -215,8 +215,8 @@ void weft__worker_thread_begin(weft__worker *w) {
 }
 
 void weft__worker_fire_timers(weft__worker *w) {
-  if (w->timers.len)
-    weft__timers_run(&w->timers, weft_now_ns(), fire_timer, w);
+  if (!weft__timers_empty(&w->timers))
+    weft__timers_run(&w->timers, weft_now_ns(), false, fire_timer, w);
 }
 
 void weft__worker_loop(weft__worker *w) {

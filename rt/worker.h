@@ -73,6 +73,7 @@ typedef struct weft__worker {
   weft__ring ring;      /* ready tasks: owner pushes and pops, others steal */
   weft_task *lifo;      /* the task woken last: atomic (stealable) */
   uint32_t lifo_streak; /* LIFO runs in a row (owner) */
+  uint32_t parked; /* sleeping in the driver: owner writes, monitor reads */
   uint64_t tick;        /* tasks taken (owner; read by the monitor) */
   bool searching;       /* counted as searching in rt->idle (owner) */
   int *victims;         /* steal order, nearest first (owner) */
@@ -124,6 +125,10 @@ typedef struct weft__runtime {
   uint32_t reported;         /* stragglers reported: atomic */
   int64_t grace_deadline;    /* set when shutdown starts: atomic */
   weft__idle idle;           /* searching and parked workers (multi) */
+  pthread_t monitor;         /* rt/monitor.c, with more than one worker */
+  bool monitor_started;
+  uint32_t monitor_stop;     /* atomic */
+  uint64_t monitor_rescues;  /* stuck workers helped: monitor writes */
   bool main_seen;            /* the main task was seen finished (worker) */
   weft_task *main;
 } weft__runtime;

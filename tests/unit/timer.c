@@ -30,9 +30,9 @@ int main(void) {
     dl[i] = rand() % 50;
     CHECK_EQ(weft__timers_add(&h, dl[i], &tasks[i], 0), 0);
   }
-  CHECK_EQ(weft__timers_run(&h, 24, fire, NULL), (size_t)norder);
+  CHECK_EQ(weft__timers_run(&h, 24, false, fire, NULL), (size_t)norder);
   CHECK(weft__timers_next(&h) >= 25);
-  weft__timers_run(&h, 1000, fire, NULL);
+  weft__timers_run(&h, 1000, false, fire, NULL);
   CHECK_EQ(norder, N);
   for (int k = 1; k < N; k++) {
     int a = order[k - 1], b = order[k];
@@ -55,10 +55,18 @@ int main(void) {
   }
   CHECK_EQ(weft__timers_add(&h, 5000, &tasks[1], 77), 0); /* stale; rebuilds */
   CHECK(h.len <= N / 4 + 1);
-  weft__timers_run(&h, 100000, fire, NULL);
+  weft__timers_run(&h, 100000, false, fire, NULL);
   CHECK_EQ(norder, N / 4);
   for (int k = 0; k < norder; k++)
     CHECK_EQ(order[k] % 4, 0);
+  /* The monitor's try-lock gives up on a heap its worker holds. */
+  CHECK_EQ(weft__timers_add(&h, 1, &tasks[2], tasks[2].timer_gen), 0);
+  CHECK(!weft__timers_empty(&h));
+  weft__spin_lock(&h.lock);
+  CHECK_EQ(weft__timers_run(&h, 100, true, fire, NULL), 0);
+  weft__spin_unlock(&h.lock);
+  CHECK_EQ(weft__timers_run(&h, 100, true, fire, NULL), 1);
+  CHECK(weft__timers_empty(&h));
   weft__timers_fini(&h);
   for (int i = 0; i < N; i++)
     CHECK_EQ(tasks[i].refs, 1);

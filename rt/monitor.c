@@ -1,0 +1,81 @@
+/* rt/monitor.c: the monitor thread (see rt/monitor.h). */
+#include "rt/monitor.h"
+
+#include <errno.h>
+#include <time.h>
+
+#include "rt/alloc.h"
+#include "rt/worker.h"
+
+#define STUCK_NS (2 * 1000 * 1000)
+#define MIN_PERIOD_NS (1000 * 1000)
+#define MAX_PERIOD_NS (10 * 1000 * 1000)
+
+typedef struct sample {
+  uint64_t tick;
+  int64_t since; /* when the tick was last seen to move */
+} sample;
+
+/* A timer of a stuck worker fired by the monitor: the woken task goes to the
+ * inject queue (the monitor is not a worker), where any worker finds it. */
+static void fire_from_monitor(weft_task *t, void *ctx) {
+  (void)ctx;
+  weft__task_wake(t);
+}
+
+static bool rescue(weft__runtime *rt, weft__worker *w, int64_t now) {
+  /* Counted first, so whoever sees the rescue's effects sees the count. */
+  weft__store_release(&rt->monitor_rescues, rt->monitor_rescues + 1);
+  size_t fired = weft__timers_run(&w->timers, now, true, fire_from_monitor,
+                                  NULL);
+  if (!weft__ring_is_empty(&w->ring) || weft__load_relaxed(&w->lifo) ||
+      fired)
+    weft__multi_notify(rt);
+  return true;
+}
+
+static void *monitor_main(void *arg) {
+  weft__runtime *rt = arg;
+  sample *s = weft__calloc((size_t)rt->nworkers * sizeof *s);
+  if (!s)
+    return NULL;
+  int64_t period = MIN_PERIOD_NS;
+  while (!weft__load_acquire(&rt->monitor_stop)) {
+    struct timespec ts = {0, (long)period};
+    nanosleep(&ts, NULL);
+    int64_t now = weft_now_ns();
+    bool any_stuck = false;
+    for (int i = 0; i < rt->nworkers; i++) {
+      weft__worker *w = &rt->workers[i];
+      uint64_t tick = weft__load_relaxed(&w->tick);
+      if (tick != s[i].tick || weft__load_relaxed(&w->parked)) {
+        s[i].tick = tick;
+        s[i].since = now;
+        continue;
+      }
+      if (now - s[i].since >= STUCK_NS)
+        any_stuck = rescue(rt, w, now);
+    }
+    /* Sample often while something is stuck, back off while all is well. */
+    period = any_stuck ? MIN_PERIOD_NS
+                       : (period * 2 > MAX_PERIOD_NS ? MAX_PERIOD_NS
+                                                     : period * 2);
+  }
+  weft__free(s, (size_t)rt->nworkers * sizeof *s);
+  return NULL;
+}
+
+int weft__monitor_start(weft__runtime *rt) {
+  int err = -pthread_create(&rt->monitor, NULL, monitor_main, rt);
+  if (!err)
+    rt->monitor_started = true;
+  return err;
+}
+
+void weft__monitor_stop(weft__runtime *rt) {
+  if (!rt->monitor_started)
+    return;
+  weft__store_release(&rt->monitor_stop, 1u);
+  pthread_join(rt->monitor, NULL);
+  rt->monitor_started = false;
+}
