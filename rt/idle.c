@@ -82,6 +82,14 @@ int weft__idle_notify(weft__idle *idle) {
   s = weft__load_relaxed(&idle->state);
   int w = -1;
   if (SEARCHING(s) == 0 && idle->nsleepers > 0) {
+#if defined(WEFT_SCHED_RANDOM) /* rt/multi.c: wake a random sleeper */
+    idle->rand = idle->rand * 1103515245u + 12345u;
+    uint32_t pick = (idle->rand >> 16) % idle->nsleepers;
+    uint32_t top = idle->nsleepers - 1;
+    int tmp = idle->sleepers[pick];
+    idle->sleepers[pick] = idle->sleepers[top];
+    idle->sleepers[top] = tmp;
+#endif
     w = idle->sleepers[--idle->nsleepers];
     idle->parked[w] = false;
     /* Woken workers start out searching, so no second one is woken for the

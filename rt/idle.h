@@ -37,6 +37,7 @@ typedef struct weft__idle {
   int *sleepers;      /* parked worker indexes, a stack: under lock */
   uint32_t nsleepers; /* under lock */
   bool *parked;       /* per worker: in sleepers: under lock */
+  uint32_t rand;      /* WEFT_SCHED_RANDOM: under lock */
 } weft__idle;
 
 int weft__idle_init(weft__idle *idle, uint32_t nworkers);

@@ -26,10 +26,9 @@ static void fire_from_monitor(weft_task *t, void *ctx) {
 static bool rescue(weft__runtime *rt, weft__worker *w, int64_t now) {
   /* Counted first, so whoever sees the rescue's effects sees the count. */
   weft__store_release(&rt->monitor_rescues, rt->monitor_rescues + 1);
-  size_t fired = weft__timers_run(&w->timers, now, true, fire_from_monitor,
-                                  NULL);
-  if (!weft__ring_is_empty(&w->ring) || weft__load_relaxed(&w->lifo) ||
-      fired)
+  size_t fired =
+      weft__timers_run(&w->timers, now, true, fire_from_monitor, NULL);
+  if (!weft__ring_is_empty(&w->ring) || weft__load_relaxed(&w->lifo) || fired)
     weft__multi_notify(rt);
   return true;
 }
@@ -57,9 +56,9 @@ static void *monitor_main(void *arg) {
         any_stuck = rescue(rt, w, now);
     }
     /* Sample often while something is stuck, back off while all is well. */
-    period = any_stuck ? MIN_PERIOD_NS
-                       : (period * 2 > MAX_PERIOD_NS ? MAX_PERIOD_NS
-                                                     : period * 2);
+    period = any_stuck
+                 ? MIN_PERIOD_NS
+                 : (period * 2 > MAX_PERIOD_NS ? MAX_PERIOD_NS : period * 2);
   }
   weft__free(s, (size_t)rt->nworkers * sizeof *s);
   return NULL;

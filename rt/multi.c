@@ -37,6 +37,22 @@
 #define MAINTENANCE_INTERVAL 61
 #define LIFO_MAX 3
 
+/* WEFT_SCHED_RANDOM (a test build, STYLE habit 9; Go's randomizeScheduler):
+ * scheduling choices are randomised, so tests meet the orders a busy
+ * machine would produce only rarely: where a steal starts, whether a woken
+ * task takes the LIFO slot. (rt/idle.c also wakes a random sleeper.) */
+#if defined(WEFT_SCHED_RANDOM)
+static uint32_t coin(weft__worker *w) {
+  w->rand = w->rand * 1103515245u + 12345u;
+  return w->rand >> 16;
+}
+#define RANDOM_START(w, n) (coin(w) % (uint32_t)(n))
+#define SKIP_LIFO(w) (coin(w) & 1)
+#else
+#define RANDOM_START(w, n) ((void)(w), 0u)
+#define SKIP_LIFO(w) ((void)(w), 0)
+#endif
+
 /* ---- pushing ------------------------------------------------------------ */
 
 /* To the back of w's ring; a full ring sends its older half and t to the
@@ -78,7 +94,7 @@ void weft__multi_push(weft__worker *w, weft_task *t, bool woken) {
     }
     return;
   }
-  if (woken) {
+  if (woken && !SKIP_LIFO(w)) {
     /* Exchange: a stealer's exchange on its last pass pairs with it. */
     weft_task *old = weft__exchange(&w->lifo, t);
     if (old)
@@ -98,27 +114,28 @@ static weft_task *lifo_take(weft_task **slot) {
   return weft__exchange(slot, (weft_task *)NULL);
 }
 
-/* Step 3: one task to run and a fair share more into the ring. */
+/* Step 3: one task to run and a fair share more into the ring, no more
+ * than the ring has room for (so the pushes below never overflow). */
 static weft_task *inject_take(weft__worker *w) {
   weft__runtime *rt = w->rt;
   size_t queued = weft__inject_len(&rt->inject);
   if (queued == 0)
     return NULL;
-  uint32_t room =
-      weft__ring_capacity(&w->ring) / 2 - weft__ring_len(&w->ring) / 2;
+  uint32_t cap = weft__ring_capacity(&w->ring);
+  uint32_t room = cap - weft__ring_len(&w->ring) + 1; /* +1: the one we run */
   size_t share = queued / (size_t)rt->nworkers + 1;
   uint32_t want = share < room ? (uint32_t)share : room;
+  if (want > cap / 2)
+    want = cap / 2;
   if (want == 0)
     want = 1;
-  if (want > weft__ring_capacity(&w->ring) / 2)
-    want = weft__ring_capacity(&w->ring) / 2;
-  uint32_t n = weft__inject_pop_batch(&rt->inject, w->overflow, want);
+  uint32_t n = weft__inject_pop_batch(&rt->inject, w->grab, want);
   if (n == 0)
     return NULL;
   WEFT__STAT_ADD(w, inject_pops, n);
   for (uint32_t i = 1; i < n; i++)
-    ring_push(w, w->overflow[i]);
-  return w->overflow[0];
+    ring_push(w, w->grab[i]); /* fits; if not, overflow uses w->overflow */
+  return w->grab[0];
 }
 
 /* Pinned tasks: the inbox into the local list, then one of them. */
@@ -146,8 +163,11 @@ static weft_task *local_take(weft__worker *w) {
 /* Step 5. */
 static weft_task *steal(weft__worker *w) {
   weft__runtime *rt = w->rt;
+  int nv = rt->nworkers - 1;
+  uint32_t start = RANDOM_START(w, nv);
   for (int pass = 0; pass < 2; pass++) {
-    for (int i = 0; i < rt->nworkers - 1; i++) {
+    for (int k = 0; k < nv; k++) {
+      int i = (int)((start + (uint32_t)k) % (uint32_t)nv);
       weft__worker *v = &rt->workers[w->victims[i]];
       WEFT__STAT_ADD(w, steals_tried, 1);
       weft_task *t = weft__ring_steal_into(&v->ring, &w->ring);
@@ -205,6 +225,11 @@ static bool work_anywhere(weft__runtime *rt) {
   return false;
 }
 
+static bool has_local_work(weft__worker *w) {
+  return !weft__ring_is_empty(&w->ring) || weft__load_relaxed(&w->lifo) ||
+         w->pinned.len || weft__inject_len(&w->inbox);
+}
+
 /* Step 6. */
 static void park(weft__worker *w) {
   weft__runtime *rt = w->rt;
@@ -216,7 +241,7 @@ static void park(weft__worker *w) {
    * gained work for us; other rings' owners are awake. */
   if (weft__inject_len(&rt->inject) == 0 && !weft__load_relaxed(&rt->stop)) {
     int64_t next = weft__timers_next(&w->timers);
-    if (weft__load_relaxed(&rt->shutdown)) {
+    if (weft__load_acquire(&rt->shutdown) == 2) {
       int64_t grace = weft__load_relaxed(&rt->grace_deadline);
       if (next > grace)
         next = grace;
@@ -242,24 +267,31 @@ static void stop(weft__runtime *rt) {
   weft__multi_wake_all(rt);
 }
 
+/* rt->shutdown: 0 running; 1 claimed by the worker that starts it; 2 the
+ * grace deadline is set. Only 2 lets a worker judge the deadline. */
 static void shutdown_check(weft__worker *w) {
   weft__runtime *rt = w->rt;
-  if (!weft__load_acquire(&rt->shutdown)) {
+  uint32_t phase = weft__load_acquire(&rt->shutdown);
+  if (phase == 0) {
     if (!weft__shutdown_wanted(rt))
       return;
     /* One worker starts it: the CAS elects it. */
     if (!ck_pr_cas_32(&rt->shutdown, 0, 1))
       return;
-    weft__store_release(&rt->grace_deadline,
+    weft__store_relaxed(&rt->grace_deadline,
                         weft_now_ns() +
                             (int64_t)(rt->cfg.shutdown_grace * 1e9));
+    /* Release: the deadline is visible to whoever sees phase 2. */
+    weft__store_release(&rt->shutdown, 2u);
     weft__cancel_all(rt);
     weft__multi_wake_all(rt);
     return;
   }
+  if (phase != 2)
+    return;
   if (weft__load_acquire(&rt->ntasks) == 0) {
     stop(rt);
-  } else if (weft_now_ns() >= weft__load_acquire(&rt->grace_deadline)) {
+  } else if (weft_now_ns() >= weft__load_relaxed(&rt->grace_deadline)) {
     if (ck_pr_cas_32(&rt->reported, 0, 1))
       weft__report_stragglers(rt);
     stop(rt);
@@ -280,8 +312,8 @@ void weft__multi_loop(weft__worker *w) {
         shutdown_check(w);
       continue;
     }
-    shutdown_check(w);
-    if (!weft__load_acquire(&rt->stop))
+    shutdown_check(w); /* may have queued work (cancellations) */
+    if (!weft__load_acquire(&rt->stop) && !has_local_work(w))
       park(w);
   }
   stop_searching(w);

@@ -119,6 +119,7 @@ static void worker_fini(weft__worker *w) {
     uint32_t cap = weft__ring_capacity(&w->ring);
     weft__ring_fini(&w->ring);
     weft__free(w->overflow, cap / 2 * sizeof(weft_task *));
+    weft__free(w->grab, cap / 2 * sizeof(weft_task *));
     weft__free(w->victims, (size_t)w->rt->nworkers * sizeof *w->victims);
   }
   weft__stack_cache_flush(&w->stacks, &w->rt->stacks);
@@ -153,6 +154,7 @@ static int worker_init(weft__runtime *rt, int i) {
   w->rt = rt;
   w->index = i;
   w->debug = rt->cfg.debug;
+  w->rand = (uint32_t)i * 2654435761u + 1;
   weft__runq_init(&w->runq);
   weft__runq_init(&w->pinned);
   weft__inject_init(&w->inbox);
@@ -166,8 +168,9 @@ static int worker_init(weft__runtime *rt, int i) {
     return err;
   uint32_t cap = weft__ring_capacity(&w->ring);
   w->overflow = weft__alloc(cap / 2 * sizeof(weft_task *));
+  w->grab = weft__alloc(cap / 2 * sizeof(weft_task *));
   w->victims = weft__alloc((size_t)rt->nworkers * sizeof *w->victims);
-  if (!w->overflow || !w->victims)
+  if (!w->overflow || !w->grab || !w->victims)
     return -ENOMEM;
   if (!rt->topo ||
       weft__topo_victims(rt->topo, i, rt->nworkers, (uint32_t)i * 2654435761u,

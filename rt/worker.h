@@ -74,10 +74,12 @@ typedef struct weft__worker {
   weft_task *lifo;      /* the task woken last: atomic (stealable) */
   uint32_t lifo_streak; /* LIFO runs in a row (owner) */
   uint32_t parked; /* sleeping in the driver: owner writes, monitor reads */
-  uint64_t tick;        /* tasks taken (owner; read by the monitor) */
-  bool searching;       /* counted as searching in rt->idle (owner) */
-  int *victims;         /* steal order, nearest first (owner) */
-  weft_task **overflow; /* room for half a ring (owner) */
+  uint64_t tick;   /* tasks taken (owner; read by the monitor) */
+  uint32_t rand;   /* WEFT_SCHED_RANDOM's generator (owner) */
+  bool searching;  /* counted as searching in rt->idle (owner) */
+  int *victims;    /* steal order, nearest first (owner) */
+  weft_task **overflow; /* room for half a ring: overflow (owner) */
+  weft_task **grab;     /* room for half a ring: inject takes (owner) */
   weft__runq pinned;    /* ready pinned tasks, never stolen (owner) */
   weft__inject inbox;   /* pinned tasks woken by other threads */
   weft__timers timers;
@@ -127,9 +129,9 @@ typedef struct weft__runtime {
   weft__idle idle;           /* searching and parked workers (multi) */
   pthread_t monitor;         /* rt/monitor.c, with more than one worker */
   bool monitor_started;
-  uint32_t monitor_stop;     /* atomic */
-  uint64_t monitor_rescues;  /* stuck workers helped: monitor writes */
-  bool main_seen;            /* the main task was seen finished (worker) */
+  uint32_t monitor_stop;    /* atomic */
+  uint64_t monitor_rescues; /* stuck workers helped: monitor writes */
+  bool main_seen;           /* the main task was seen finished (worker) */
   weft_task *main;
 } weft__runtime;
 

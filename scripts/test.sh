@@ -7,6 +7,9 @@
 #                   loaded 2-core machine can be that slow to start a task)
 #   build-ucontext/ the portable ucontext context switch, so the fallback
 #                   other architectures use is tested here too
+#   build-stress/   TSan with 4-slot run queues and randomised scheduling
+#                   choices (WEFT_STRESS_BUILD): overflow, steal contention
+#                   and rare interleavings all the time
 # and then the lint (clang-format and clang-tidy, scripts/lint.sh).
 # Each suite runs through `ctest --output-on-failure -j2`. Every suite runs
 # even when the first fails; the exit status is non-zero if either failed
@@ -68,6 +71,9 @@ CTEST_EXTRA="--repeat until-pass:2" \
   suite tsan build-tsan -DWEFT_SANITIZE=thread -DWEFT_BUILD_BENCH=OFF -DWEFT_BUILD_EXAMPLES=OFF
 
 suite ucontext build-ucontext -DWEFT_CTX=ucontext -DWEFT_BUILD_BENCH=OFF -DWEFT_BUILD_EXAMPLES=OFF
+
+CTEST_EXTRA="--repeat until-pass:2" \
+  suite stress build-stress -DWEFT_SANITIZE=thread -DWEFT_STRESS_BUILD=ON -DWEFT_BUILD_BENCH=OFF -DWEFT_BUILD_EXAMPLES=OFF
 
 printf '\n==== lint\n'
 if ! bash scripts/lint.sh; then

@@ -71,16 +71,21 @@ static int t_await_after_detach(void *arg, void **result) {
   return 0;
 }
 
-static void await_after_detach(void) {
-  weft_run(NULL, t_await_after_detach, NULL, NULL);
+static __attribute__((unused)) void await_after_detach(void) {
+  check_run_workers(t_await_after_detach, 1);
 }
 
 int main(void) {
+#if !defined(__SANITIZE_THREAD__)
+  /* Not under TSan: there, freed memory goes straight back to the allocator
+   * and may be reused before the misuse reads it, so the check may see a
+   * live object; ASan catches the use-after-free itself. */
   char out[8192];
   int status = run_in_child(await_after_detach, out, sizeof out);
   CHECK(!(WIFEXITED(status) && WEXITSTATUS(status) == 0));
   CHECK(strstr(out, "weft_await: the handle") ||
         strstr(out, "heap-use-after-free"));
+#endif
 
   /* Outside any task. */
   weft_task *t = NULL;
