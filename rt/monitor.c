@@ -7,9 +7,9 @@
 #include "rt/alloc.h"
 #include "rt/worker.h"
 
-#define STUCK_NS (2 * 1000 * 1000)
-#define MIN_PERIOD_NS (1000 * 1000)
-#define MAX_PERIOD_NS (10 * 1000 * 1000)
+#define STUCK_NS ((int64_t)2 * 1000 * 1000)
+#define MIN_PERIOD_NS ((int64_t)1000 * 1000)
+#define MAX_PERIOD_NS ((int64_t)10 * 1000 * 1000)
 
 typedef struct sample {
   uint64_t tick;

@@ -105,8 +105,7 @@ void weft__multi_push(weft__worker *w, weft_task *t, bool woken) {
   weft__multi_notify(w->rt);
 }
 
-/* ---- finding work ---------------------------------------------------------
- */
+/* ---- finding work ---------------------------------------------------- */
 
 static weft_task *lifo_take(weft_task **slot) {
   if (!weft__load_relaxed(slot))
@@ -212,8 +211,21 @@ static weft_task *next_task(weft__worker *w) {
   return NULL;
 }
 
-/* ---- parking --------------------------------------------------------------
- */
+/* For a direct switch from a task (rt/run.c): the next local task, or NULL
+ * when the loop must act (searching, parking, and, every 61st tick, the
+ * shutdown check and maintenance that only the loop runs). */
+weft_task *weft__multi_next(weft__worker *w) {
+  if ((w->tick + 1) % MAINTENANCE_INTERVAL == 0)
+    return NULL;
+  weft_task *t = local_take(w);
+  if (!t)
+    t = inject_take(w);
+  if (t)
+    weft__store_relaxed(&w->tick, w->tick + 1);
+  return t;
+}
+
+/* ---- parking ------------------------------------------------------------ */
 
 static bool work_anywhere(weft__runtime *rt) {
   if (weft__inject_len(&rt->inject))
@@ -259,8 +271,7 @@ static void park(weft__worker *w) {
   w->searching = weft__idle_unpark(&rt->idle, w->index);
 }
 
-/* ---- shutdown -------------------------------------------------------------
- */
+/* ---- shutdown -------------------------------------------------------- */
 
 static void stop(weft__runtime *rt) {
   weft__store_release(&rt->stop, 1u);
@@ -298,8 +309,7 @@ static void shutdown_check(weft__worker *w) {
   }
 }
 
-/* ---- the loop -------------------------------------------------------------
- */
+/* ---- the loop -------------------------------------------------------- */
 
 void weft__multi_loop(weft__worker *w) {
   weft__runtime *rt = w->rt;

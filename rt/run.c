@@ -27,6 +27,11 @@
  *  4. Batches are counted in the worker (w->batch_left), whoever takes a
  *     task from them, so the order is the loop's order: asyncio's with one
  *     worker. Direct switches only save the trip through the loop's context.
+ *  5. With several workers, the next task comes from rt/multi.c's local
+ *     queues (weft__multi_next), the same choice its loop makes short of
+ *     searching and parking, which stay in the loop; a yield is queued by
+ *     the next context (step 2), never before its registers are saved, as a
+ *     thief could otherwise resume it half-saved.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -220,6 +225,12 @@ static weft_task *pick_next(weft__worker *w) {
   (void)w;
   return NULL; /* the perturbed orders live in the loop */
 #else
+  if (!w->rt->asyncio_order) { /* several workers: rt/multi.c decides */
+    for (weft_task *n; (n = weft__multi_next(w));)
+      if (prepare(w, n))
+        return n;
+    return NULL;
+  }
   for (;;) {
     if (w->batch_left == 0 && !weft__worker_boundary(w))
       return NULL;

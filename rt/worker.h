@@ -155,6 +155,7 @@ void weft__multi_push(weft__worker *w, weft_task *t, bool woken);
 void weft__multi_notify(weft__runtime *rt);
 void weft__multi_wake_all(weft__runtime *rt);
 void weft__multi_loop(weft__worker *w);
+weft_task *weft__multi_next(weft__worker *w);
 
 /* Shared by both loops (rt/worker.c). */
 void weft__worker_thread_begin(weft__worker *w);

@@ -21,7 +21,8 @@ typedef struct slot {
 } slot;
 
 static slot slots[N];
-static uint64_t worker_mask; /* workers that ran a task: atomic */
+static uint64_t worker_mask;  /* workers that ran a task: atomic */
+static uint64_t steals_total; /* over every run (main thread) */
 
 static void note_worker(void) {
   int idx = weft__worker_current()->index;
@@ -109,7 +110,7 @@ static int storm(void *arg, void **result) {
           rt->nworkers, (unsigned long long)won,
           (unsigned long long)__atomic_load_n(&worker_mask, __ATOMIC_RELAXED),
           (unsigned long long)all);
-  CHECK(won > 0);
+  steals_total += won;
   CHECK_EQ(__atomic_load_n(&worker_mask, __ATOMIC_RELAXED), all);
   return 0;
 }
@@ -123,6 +124,10 @@ int main(void) {
       RUN_WORKERS(storm, counts[k]);
       CHECK(weft_now_ns() - t0 < 100000000000LL);
     }
-  fprintf(stderr, "storm: all passed\n");
+  /* Steals over all six runs: a single run may see its work spread through
+   * the inject queue alone (always likely with 4-slot rings). */
+  CHECK(steals_total > 0);
+  fprintf(stderr, "storm: all passed (%llu steals won)\n",
+          (unsigned long long)steals_total);
   return 0;
 }
