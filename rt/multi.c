@@ -83,6 +83,16 @@ void weft__multi_wake_all(weft__runtime *rt) {
     weft__driver_wake(rt->workers[i].driver);
 }
 
+/* Back in the queue it came from (a yield; a park cut short): no new work
+ * for the others, so no notify, which would cost an RMW on the shared idle
+ * word per yield. Pinned tasks stay on their own list. */
+void weft__multi_requeue(weft__worker *w, weft_task *t) {
+  if (WEFT_UNLIKELY(t->home >= 0))
+    weft__runq_push(&w->pinned, t);
+  else
+    ring_push(w, t);
+}
+
 void weft__multi_push(weft__worker *w, weft_task *t, bool woken) {
   if (WEFT_UNLIKELY(t->home >= 0)) { /* pinned: never in a ring or a slot */
     if (t->home == w->index) {

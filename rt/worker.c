@@ -65,7 +65,7 @@ void weft__worker_requeue(weft__worker *w, weft_task *t) {
   if (w->rt->asyncio_order)
     weft__runq_push(&w->runq, t);
   else
-    weft__multi_push(w, t, false);
+    weft__multi_requeue(w, t);
 }
 
 /* ---- the registry ------------------------------------------------------ */

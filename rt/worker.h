@@ -102,6 +102,10 @@ typedef struct weft__worker {
 #if defined(WEFT_TSAN)
   void *tsan_fiber;
 #endif
+  /* Workers sit side by side in one array, and each writes its own fields
+   * all the time: two lines of padding keep the end of one (its counters)
+   * off the lines of the next one's start (its current task, its intent). */
+  char pad[2 * WEFT_CACHELINE];
 } weft__worker;
 
 struct weft__topo;
@@ -152,6 +156,7 @@ void weft__worker_requeue(weft__worker *w, weft_task *t);
 
 /* rt/multi.c: the work-stealing loop and its pieces. */
 void weft__multi_push(weft__worker *w, weft_task *t, bool woken);
+void weft__multi_requeue(weft__worker *w, weft_task *t);
 void weft__multi_notify(weft__runtime *rt);
 void weft__multi_wake_all(weft__runtime *rt);
 void weft__multi_loop(weft__worker *w);
