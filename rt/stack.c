@@ -27,6 +27,7 @@
 #define GUARD ((size_t)4096)
 #define SLAB_TARGET ((size_t)4 << 20) /* aim for about 4 MiB per slab */
 #define CHUNK_SLABS 1024
+#define WARM_MAX 256 /* free stacks per class kept with their pages */
 #define MAX_CHUNKS 1024
 
 typedef struct slab {
@@ -43,6 +44,27 @@ static slab *chunks[MAX_CHUNKS]; /* written under table_lock, before count */
 static uint32_t slab_count;      /* release store under table_lock; acquire
                                     load by lookup */
 static int guards_state;         /* 0 unknown, 1 guards, -1 canaries */
+
+/* Stacks of runtimes that have ended, per class, for later runtimes: slabs
+ * are never unmapped, so without this each weft_run would map new ones.
+ * Under table_lock; their pages were given back when they were retired. */
+static weft__stack_freelist retired[WEFT__STACK_CLASSES];
+
+/* Appends s to fl. Returns false if fl could not grow (the stack is then
+ * lost to reuse: a leak of address space, not a fault). */
+static bool freelist_push(weft__stack_freelist *fl, const weft__stack *s) {
+  if (fl->len == fl->cap) {
+    size_t cap = fl->cap ? fl->cap * 2 : 64;
+    weft__stack *items =
+        weft__realloc(fl->items, fl->cap * sizeof *items, cap * sizeof *items);
+    if (!items)
+      return false;
+    fl->items = items;
+    fl->cap = cap;
+  }
+  fl->items[fl->len++] = *s;
+  return true;
+}
 
 static slab *slab_at(uint32_t i) {
   return &chunks[i / CHUNK_SLABS][i % CHUNK_SLABS];
@@ -85,6 +107,18 @@ int weft__stack_pool_init(weft__stack_pool *p) {
 /* Maps a new slab for `size` and pushes its stacks on the free list.
  * Called with p->lock held. */
 static int grow(weft__stack_pool *p, size_t size) {
+  weft__stack_freelist *mine = &p->free[class_of(size)];
+  pthread_mutex_lock(&table_lock);
+  weft__stack_freelist *old = &retired[class_of(size)];
+  size_t moved = 0;
+  while (old->len > 0 && moved < 64 &&
+         freelist_push(mine, &old->items[old->len - 1])) {
+    old->len--;
+    moved++;
+  }
+  pthread_mutex_unlock(&table_lock);
+  if (moved)
+    return 0;
   size_t stride = GUARD + size;
   size_t n = SLAB_TARGET / stride;
   if (n < 4)
@@ -144,14 +178,19 @@ static int grow(weft__stack_pool *p, size_t size) {
 }
 
 void weft__stack_pool_fini(weft__stack_pool *p) {
-  /* Slabs stay mapped for the process (see the top of the file); the free
-   * lists are dropped. Pages are released so an idle process stays small. */
+  /* Slabs stay mapped for the process (see the top of the file): the free
+   * stacks are retired for later runtimes, their pages given back so an
+   * idle process stays small. */
+  pthread_mutex_lock(&table_lock);
   for (int c = 0; c < WEFT__STACK_CLASSES; c++) {
     weft__stack_freelist *fl = &p->free[c];
-    for (size_t i = 0; i < fl->len; i++)
+    for (size_t i = 0; i < fl->len; i++) {
       madvise(fl->items[i].lo, fl->items[i].size, MADV_DONTNEED);
+      freelist_push(&retired[c], &fl->items[i]);
+    }
     weft__free(fl->items, fl->cap * sizeof *fl->items);
   }
+  pthread_mutex_unlock(&table_lock);
   pthread_mutex_destroy(&p->lock);
 }
 
@@ -167,17 +206,12 @@ static void spill(weft__stack_cache *c, weft__stack_pool *p, int k,
   weft__stack_freelist *fl = &p->free[k];
   for (uint32_t i = 0; i < count && c->len[k] > 0; i++) {
     weft__stack s = c->items[k][--c->len[k]];
-    madvise(s.lo, s.size, MADV_DONTNEED);
-    if (fl->len == fl->cap) {
-      size_t cap = fl->cap ? fl->cap * 2 : 64;
-      weft__stack *items = weft__realloc(fl->items, fl->cap * sizeof *items,
-                                         cap * sizeof *items);
-      if (!items) /* the stack stays mapped but unused: a leak, not a fault */
-        continue;
-      fl->items = items;
-      fl->cap = cap;
-    }
-    fl->items[fl->len++] = s;
+    /* Pages are given back only past the watermark: a burst of tasks that
+     * comes back next round finds its stacks still warm, and RSS stays
+     * bounded by the caches plus WARM_MAX stacks per class. */
+    if (fl->len >= WARM_MAX)
+      madvise(s.lo, s.size, MADV_DONTNEED);
+    freelist_push(fl, &s);
   }
   pthread_mutex_unlock(&p->lock);
 }

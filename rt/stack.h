@@ -12,9 +12,11 @@
  * the task instead (weft__stack_canary_ok).
  *
  * Returned stacks go to a small per-worker cache (warm, no locking); past
- * its bound half of it moves to the pool's free lists, and their pages are
- * given back to the kernel (MADV_DONTNEED), so RSS stays bounded by the
- * stacks in use plus the caches. Slabs live until the pool is destroyed.
+ * its bound half of it moves to the pool's free lists, which keep up to 256
+ * stacks per class warm and give the pages of any more back to the kernel
+ * (MADV_DONTNEED), so RSS stays bounded by the stacks in use plus the caches
+ * and the warm ones. Slabs live as long as the process; the free stacks of a
+ * runtime that ends are retired, pages released, for the next runtime.
  *
  * The slab table can be read from a signal handler (weft__stack_lookup) so
  * that a guard hit is reported with the task that owns the stack.

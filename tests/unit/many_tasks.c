@@ -26,6 +26,11 @@ static int count_maps(void) {
 
 static int alive, finished, peak_maps;
 
+static int sleeper_short(void *arg, void **result) {
+  (void)arg, (void)result;
+  return weft_yield();
+}
+
 static int sleeper(void *arg, void **result) {
   (void)arg, (void)result;
   alive++;
@@ -51,6 +56,29 @@ static int main_task(void *arg, void **result) {
   return 0;
 }
 
+static long vm_size_kb(void) {
+  FILE *f = fopen("/proc/self/status", "r");
+  CHECK(f);
+  char line[256];
+  long kb = -1;
+  while (fgets(line, sizeof line, f))
+    if (sscanf(line, "VmSize: %ld kB", &kb) == 1)
+      break;
+  fclose(f);
+  return kb;
+}
+
+static int hundred(void *arg, void **result) {
+  (void)arg, (void)result;
+  weft_task *t[100];
+  for (int i = 0; i < 100; i++)
+    CHECK_EQ(weft_spawn(&t[i], sleeper_short, NULL), 0);
+  CHECK_EQ(weft_gather(t, 100, NULL, NULL, 0), 0);
+  for (int i = 0; i < 100; i++)
+    weft_detach(t[i]);
+  return 0;
+}
+
 int main(void) {
   int before = count_maps();
   CHECK_EQ(check_run_workers(main_task, 1), 0); /* the yield runs them all */
@@ -58,6 +86,18 @@ int main(void) {
           before, peak_maps);
 #if !defined(__SANITIZE_THREAD__) /* TSan maps memory for each fiber */
   CHECK(peak_maps < 10000);
+#endif
+  /* Runtime after runtime reuses the stacks the earlier ones left (slabs
+   * stay mapped): the address space does not grow with each weft_run. */
+  CHECK_EQ(check_run_workers(hundred, 1), 0);
+  long vm0 = vm_size_kb();
+  for (int i = 0; i < 100; i++)
+    CHECK_EQ(check_run_workers(hundred, 1 + i % 2), 0);
+  long grown = vm_size_kb() - vm0;
+  fprintf(stderr, "many_tasks: 100 more runtimes grew VmSize by %ld kB\n",
+          grown);
+#if !defined(__SANITIZE_THREAD__) /* TSan's own per-fiber memory grows it */
+  CHECK(grown < 64 * 1024);
 #endif
   return 0;
 }
