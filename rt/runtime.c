@@ -134,10 +134,8 @@ static void runtime_free(weft__runtime *rt) {
   weft_task *t = rt->tasks;
   while (t) {
     weft_task *next = t->reg_next;
-    if (t != rt->main) {
-      t->magic = WEFT__TASK_FREED;
-      weft__free(t, sizeof *t);
-    }
+    t->magic = WEFT__TASK_FREED; /* main too, if it never finished */
+    weft__free(t, sizeof *t);
     t = next;
   }
   weft__free(rt->workers, (size_t)rt->nworkers * sizeof *rt->workers);

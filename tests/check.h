@@ -31,6 +31,17 @@
     }                                                                          \
   } while (0)
 
+/* The number of memory maps of this process. */
+static inline int count_maps(void) {
+  FILE *f = fopen("/proc/self/maps", "r");
+  CHECK(f);
+  int n = 0, c;
+  while ((c = fgetc(f)) != EOF)
+    n += c == '\n';
+  fclose(f);
+  return n;
+}
+
 /* Runs fn as the main task of a fresh runtime with n workers and checks it
  * returned 0. */
 static inline int check_run_workers(weft_fn fn, int n) {

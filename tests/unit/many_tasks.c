@@ -14,16 +14,6 @@ enum { N = 5000 };
 enum { N = 100000 };
 #endif
 
-static int count_maps(void) {
-  FILE *f = fopen("/proc/self/maps", "r");
-  CHECK(f);
-  int n = 0, c;
-  while ((c = fgetc(f)) != EOF)
-    n += c == '\n';
-  fclose(f);
-  return n;
-}
-
 static int alive, finished, peak_maps;
 
 static int sleeper_short(void *arg, void **result) {

@@ -5,16 +5,6 @@
 #include "check.h"
 #include "rt/stack.h"
 
-static int count_maps(void) {
-  FILE *f = fopen("/proc/self/maps", "r");
-  CHECK(f);
-  int n = 0, c;
-  while ((c = fgetc(f)) != EOF)
-    n += c == '\n';
-  fclose(f);
-  return n;
-}
-
 int main(void) {
   CHECK_EQ(weft__stack_class_size(1), 16 * 1024);
   CHECK_EQ(weft__stack_class_size(16 * 1024), 16 * 1024);
