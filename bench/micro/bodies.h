@@ -11,10 +11,15 @@
  *
  * bench/micro/shim.cc registers them with Google Benchmark; bench/micro/count.c
  * runs them with a fixed count under callgrind.
+ *
+ * The second set (bench/micro/sched.c) is issue 4's scheduler workloads, at
+ * any worker count, each one weft_run with a warm-up of a tenth of the work
+ * and then one timed run; they report the workers' counters too.
  */
 #ifndef WEFT_BENCH_BODIES_H
 #define WEFT_BENCH_BODIES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -45,6 +50,58 @@ uint64_t bench_spawn_gather(uint64_t rounds);
 /* Operation (iters of them): a round of BENCH_TIMER_TASKS tasks each
  * sleeping BENCH_TIMER_SLEEP_MS, spawned and then gathered: wall time. */
 uint64_t bench_timers(uint64_t rounds);
+
+/* ---- issue 4's scheduler workloads (bench/micro/sched.c) ----------------- */
+
+/* Their sizes, as in issue 4 and bench/peers/run.sh (not --quick). */
+#define BENCH_SPAWN_MANY_TASKS                                                 \
+  1000000 /* spawned from one task, all awaited                                \
+           */
+#define BENCH_YIELD_MANY_TASKS 1000
+#define BENCH_YIELD_MANY_YIELDS 10000 /* each */
+#define BENCH_PING_PONG_PAIRS 1000
+#define BENCH_PING_PONG_TRIPS 1000 /* round trips each */
+#define BENCH_CHAIN_LEN 1000       /* spawns in a chain */
+#define BENCH_CHAIN_TIMES 1000     /* chains, one after the other */
+
+/* What one timed run did: its wall time and operation count, and the sums
+ * over all workers of their counters (rt/worker.h, weft__worker_stats)
+ * during it. */
+typedef struct bench_sched_stats {
+  uint64_t ns;  /* wall time of the timed run */
+  uint64_t ops; /* operations in it (tasks, yields, round trips, spawns) */
+  int workers;
+  uint64_t tasks_run;    /* switches into tasks */
+  uint64_t steals_tried; /* victims tried */
+  uint64_t steals_won;   /* steals that brought back tasks */
+  uint64_t parks;        /* workers' sleeps in the driver */
+  uint64_t unparks;      /* wake-ups of parked workers */
+  uint64_t inject_pops;
+  uint64_t overflows; /* ring overflows to the inject queue */
+} bench_sched_stats;
+
+/* If warmup, each first runs the workload with a tenth of its first size
+ * (as the peers' programs do) before the timed run. */
+
+/* Operation: a spawned task. `tasks` empty tasks spawned from the main task,
+ * then one weft_gather(WEFT_GATHER_ALL) of all of them, then detached. */
+void bench_spawn_many(int workers, uint64_t tasks, bool warmup,
+                      bench_sched_stats *out);
+/* Operation: a yield. `tasks` tasks each weft_yield() `yields` times,
+ * spawned from the main task, then all gathered. */
+void bench_yield_many(int workers, uint64_t tasks, uint64_t yields, bool warmup,
+                      bench_sched_stats *out);
+/* Operation: a round trip. `pairs` tasks spawned from the main task, each
+ * spawning its partner and doing `trips` round trips with it over two
+ * one-slot mailboxes (built on rt/waitq.h: weft has no channel yet); all
+ * gathered. */
+void bench_ping_pong(int workers, uint64_t pairs, uint64_t trips, bool warmup,
+                     bench_sched_stats *out);
+/* Operation: a spawn in a chain. `times` chains, one after the other, of
+ * `len` spawns each: every task spawns the next and detaches it, the last
+ * one signals the main task (a one-slot mailbox), which waits for it. */
+void bench_chained_spawn(int workers, uint64_t len, uint64_t times, bool warmup,
+                         bench_sched_stats *out);
 
 #ifdef __cplusplus
 }

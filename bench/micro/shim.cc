@@ -5,6 +5,13 @@
 // is reported as manual time. CPU time is meaningless here (the work runs on
 // the worker thread weft_run starts, not on the benchmark's thread): read the
 // Time column, or the ns_per_op counter.
+//
+// Issue 4's scheduler workloads (bench/micro/sched.c) take the worker count
+// as their argument (workers:1, 2, 4) and run once per iteration, one
+// iteration per repetition: each repetition is one weft_run (warm-up, then
+// the timed run), as each of the peers' runs is one process. Besides
+// ns_per_op they report, per run, the workers' counters summed over the
+// workers: steals won and victims tried, parks and unparks, tasks run.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -29,26 +36,69 @@ void Run(benchmark::State &state, Body body, double ops_per_iter) {
       benchmark::Counter(ops > 0 ? static_cast<double>(ns) / ops : 0.0);
 }
 
-void BM_spawn_await(benchmark::State &s) {
-  Run(s, bench_spawn_await, 1);
-}
-void BM_yield(benchmark::State &s) {
-  Run(s, bench_yield, 1);
-}
-void BM_yield_pair(benchmark::State &s) {
-  Run(s, bench_yield_pair, 1);
-}
-void BM_sleep0(benchmark::State &s) {
-  Run(s, bench_sleep0, 1);
-}
-void BM_ctx_switch(benchmark::State &s) {
-  Run(s, bench_ctx_switch, 1);
-}
+void BM_spawn_await(benchmark::State &s) { Run(s, bench_spawn_await, 1); }
+void BM_yield(benchmark::State &s) { Run(s, bench_yield, 1); }
+void BM_yield_pair(benchmark::State &s) { Run(s, bench_yield_pair, 1); }
+void BM_sleep0(benchmark::State &s) { Run(s, bench_sleep0, 1); }
+void BM_ctx_switch(benchmark::State &s) { Run(s, bench_ctx_switch, 1); }
 void BM_spawn_gather_10k(benchmark::State &s) {
   Run(s, bench_spawn_gather, BENCH_GATHER_N);
 }
 void BM_timers_1000x1ms(benchmark::State &s) {
   Run(s, bench_timers, BENCH_TIMER_TASKS);
+}
+
+using SchedBody = void (*)(int workers, bench_sched_stats *out);
+
+void RunSched(benchmark::State &state, SchedBody body) {
+  int workers = static_cast<int>(state.range(0));
+  double ns = 0, ops = 0, runs = 0;
+  bench_sched_stats sum{};
+  for (auto _ : state) {
+    bench_sched_stats s{};
+    body(workers, &s);
+    state.SetIterationTime(static_cast<double>(s.ns) * 1e-9);
+    ns += static_cast<double>(s.ns);
+    ops += static_cast<double>(s.ops);
+    runs += 1;
+    sum.tasks_run += s.tasks_run;
+    sum.steals_tried += s.steals_tried;
+    sum.steals_won += s.steals_won;
+    sum.parks += s.parks;
+    sum.unparks += s.unparks;
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(ops));
+  auto per_run = [&](uint64_t v) {
+    return benchmark::Counter(runs > 0 ? static_cast<double>(v) / runs : 0);
+  };
+  state.counters["ns_per_op"] = benchmark::Counter(ops > 0 ? ns / ops : 0.0);
+  state.counters["steals"] = per_run(sum.steals_won);
+  state.counters["steal_tries"] = per_run(sum.steals_tried);
+  state.counters["parks"] = per_run(sum.parks);
+  state.counters["unparks"] = per_run(sum.unparks);
+  state.counters["tasks_run"] = per_run(sum.tasks_run);
+}
+
+void BM_spawn_many(benchmark::State &s) {
+  RunSched(s, [](int w, bench_sched_stats *o) {
+    bench_spawn_many(w, BENCH_SPAWN_MANY_TASKS, true, o);
+  });
+}
+void BM_yield_many(benchmark::State &s) {
+  RunSched(s, [](int w, bench_sched_stats *o) {
+    bench_yield_many(w, BENCH_YIELD_MANY_TASKS, BENCH_YIELD_MANY_YIELDS, true,
+                     o);
+  });
+}
+void BM_ping_pong(benchmark::State &s) {
+  RunSched(s, [](int w, bench_sched_stats *o) {
+    bench_ping_pong(w, BENCH_PING_PONG_PAIRS, BENCH_PING_PONG_TRIPS, true, o);
+  });
+}
+void BM_chained_spawn(benchmark::State &s) {
+  RunSched(s, [](int w, bench_sched_stats *o) {
+    bench_chained_spawn(w, BENCH_CHAIN_LEN, BENCH_CHAIN_TIMES, true, o);
+  });
 }
 
 } // namespace
@@ -64,5 +114,22 @@ BENCHMARK(BM_spawn_gather_10k)->UseManualTime()->Unit(benchmark::kMicrosecond);
 // One iteration is a round of 1000 tasks sleeping 1 ms: Time is the round's
 // wall time (ideal: just over 1 ms).
 BENCHMARK(BM_timers_1000x1ms)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+// Issue 4's set: one iteration is one whole run (Time is per run, ns_per_op
+// per operation), at 1, 2 and 4 workers (4 oversubscribes this 2-CPU
+// machine).
+#define WEFT_SCHED_BENCH(fn)                                                   \
+  BENCHMARK(fn)                                                                \
+      ->ArgName("workers")                                                     \
+      ->Arg(1)                                                                 \
+      ->Arg(2)                                                                 \
+      ->Arg(4)                                                                 \
+      ->Iterations(1)                                                          \
+      ->UseManualTime()                                                        \
+      ->Unit(benchmark::kMillisecond)
+WEFT_SCHED_BENCH(BM_spawn_many);
+WEFT_SCHED_BENCH(BM_yield_many);
+WEFT_SCHED_BENCH(BM_ping_pong);
+WEFT_SCHED_BENCH(BM_chained_spawn);
 
 BENCHMARK_MAIN();
