@@ -29,6 +29,7 @@
  * are reported), the runtime stops and every worker leaves its loop.
  */
 #include <errno.h>
+#include <time.h>
 
 #include "rt/common.h"
 #include "rt/current.h"
@@ -257,11 +258,21 @@ static void park(weft__worker *w) {
   weft__runtime *rt = w->rt;
   bool last = weft__idle_park(&rt->idle, w->index, w->searching);
   w->searching = false;
+#if defined(WEFT_SCHED_RANDOM)
+  /* Widen the window between announcing idle and the second look, where a
+   * lost wake-up would happen (tests/unit/wake_pingpong.c). */
+  if (coin(w) % 4 == 0) {
+    struct timespec ts = {0, (long)(coin(w) % 20000)};
+    nanosleep(&ts, NULL);
+  }
+#endif
   if (last && work_anywhere(rt))
     weft__multi_notify(rt);
-  /* The second look (rt/idle.h, step 2): only the inject queue can have
-   * gained work for us; other rings' owners are awake. */
-  if (weft__inject_len(&rt->inject) == 0 && !weft__load_relaxed(&rt->stop)) {
+  /* The second look (rt/idle.h, step 2): only the inject queue and our
+   * inbox can have gained work for us; other rings' owners are awake. (A
+   * push to the inbox also writes our wake channel.) */
+  if (weft__inject_len(&rt->inject) == 0 && weft__inject_len(&w->inbox) == 0 &&
+      !weft__load_relaxed(&rt->stop)) {
     int64_t next = weft__timers_next(&w->timers);
     if (weft__load_acquire(&rt->shutdown) == 2) {
       int64_t grace = weft__load_relaxed(&rt->grace_deadline);

@@ -5,6 +5,7 @@
  * (after it announced itself idle, before it sleeps); a lost wake-up shows
  * as a round that takes more than a second. Bounded in count and time. */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -34,6 +35,14 @@ static void *thread_side(void *arg) {
   unsigned seed = seed_base;
   for (int i = 0; i < rounds; i++) {
     char c;
+    /* The watchdog: the task answers within a second, or its wake-up was
+     * lost (it sits in a queue while every worker sleeps). */
+    struct pollfd pfd = {.fd = to_thread[0], .events = POLLIN};
+    if (poll(&pfd, 1, 1000) != 1) {
+      fprintf(stderr, "round %d: no answer within a second: a lost wake-up\n",
+              i);
+      exit(1);
+    }
     CHECK_EQ(read(to_thread[0], &c, 1), 1);
     pause_randomly(&seed);
     /* Hand the token over: the waiter is woken from a foreign thread. */
