@@ -207,6 +207,8 @@ static weft_task *next_task(weft__worker *w) {
   if (w->tick % MAINTENANCE_INTERVAL == 0) { /* 1 */
     t = inject_take(w);
     weft__worker_fire_timers(w);
+    if (weft__driver_sources(w->driver) > 0) /* the reactor, zero timeout */
+      weft__driver_poll(w->driver, 0);
     if (t)
       return t;
   }

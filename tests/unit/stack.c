@@ -56,6 +56,22 @@ int main(void) {
 
   weft__stack_cache_flush(&cache, &pool);
   weft__stack_pool_fini(&pool);
+
+  /* The canary fallback, for kernels without MADV_GUARD_INSTALL: forced
+   * here by a pool that believes guards are missing. */
+  static weft__stack_pool old_kernel;
+  static weft__stack_cache old_cache;
+  CHECK_EQ(weft__stack_pool_init(&old_kernel), 0);
+  old_kernel.guards = false;
+  weft__stack_cache_init(&old_cache);
+  weft__stack cs;
+  CHECK_EQ(weft__stack_get(&old_cache, &old_kernel, 16 * 1024, NULL, &cs), 0);
+  CHECK(weft__stack_canary_ok(&old_kernel, &cs));
+  memset(cs.lo, 0, 64); /* an overflow reaching the bottom */
+  CHECK(!weft__stack_canary_ok(&old_kernel, &cs));
+  weft__stack_put(&old_cache, &old_kernel, &cs);
+  weft__stack_cache_flush(&old_cache, &old_kernel);
+  weft__stack_pool_fini(&old_kernel);
   fprintf(stderr, "stack: all passed (guards: %s)\n",
           pool.guards ? "MADV_GUARD_INSTALL" : "canaries");
   return 0;
