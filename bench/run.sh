@@ -5,10 +5,11 @@
 #
 #   micro      Google Benchmark, every workload, 5 repetitions, medians:
 #              issue 3's one-worker cases, then issue 4's scheduler set
-#              (spawn_many, yield_many, ping_pong, chained_spawn) at 1, 2
-#              and 4 workers with steals and parks counted; the parallel
-#              floor (bench_parallel: how much of the second CPU the
-#              machine gives) is measured just before and just after
+#              (spawn_many, spawn_many_each, yield_many, ping_pong,
+#              chained_spawn) at 1, 2 and 4 workers with steals and parks
+#              counted; the parallel floor (bench_parallel: how much of the
+#              second CPU the machine gives) is measured just before and
+#              just after
 #   callgrind  instructions per operation under valgrind --tool=callgrind
 #              (repeatable, unlike time): each workload runs N1 and N2
 #              operations and instr/op = (I(N2) - I(N1)) / (N2 - N1); then
@@ -40,7 +41,7 @@ dir=${WEFT_BENCH_DIR:-build-bench}
 n1=${WEFT_BENCH_N1:-20000}
 n2=${WEFT_BENCH_N2:-120000}
 workloads="spawn_await yield yield_pair sleep0 ctx_switch"
-sched_workloads="spawn_many yield_many ping_pong chained_spawn"
+sched_workloads="spawn_many spawn_many_each yield_many ping_pong chained_spawn"
 cg_workers=${WEFT_BENCH_CG_WORKERS:-1}
 
 echo "== machine"

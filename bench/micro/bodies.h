@@ -87,6 +87,10 @@ typedef struct bench_sched_stats {
  * then one weft_gather(WEFT_GATHER_ALL) of all of them, then detached. */
 void bench_spawn_many(int workers, uint64_t tasks, bool warmup,
                       bench_sched_stats *out);
+/* The same, but each handle awaited (weft_await) and detached in turn, as
+ * the peers' programs await their handles: no gather. */
+void bench_spawn_many_each(int workers, uint64_t tasks, bool warmup,
+                           bench_sched_stats *out);
 /* Operation: a yield. `tasks` tasks each weft_yield() `yields` times,
  * spawned from the main task, then all gathered. */
 void bench_yield_many(int workers, uint64_t tasks, uint64_t yields, bool warmup,

@@ -3,16 +3,17 @@
  *
  *   count WORKLOAD N [WORKERS]
  *
- * runs N operations of one workload (spawn_await, yield, yield_pair, sleep0,
- * ctx_switch: one worker; or issue 4's spawn_many, yield_many, ping_pong,
- * chained_spawn at WORKERS workers, default 1) in one weft_run and exits.
- * Issue 4's workloads run without their warm-up, at these sizes: spawn_many
- * N tasks; yield_many 1000 tasks of N/1000 yields; ping_pong 1000 pairs of
- * N/1000 round trips; chained_spawn N/1000 chains of 1000 (N a multiple of
- * 1000), so that what does not grow with N cancels out below. Under valgrind
- * --tool=callgrind the instruction count is repeatable, and the fixed costs
- * (process start, weft_run, warm-up) cancel out of (I(N2) - I(N1)) / (N2 - N1):
- * the instructions per operation. bench/run.sh does that arithmetic.
+ * runs N operations of one workload in one weft_run and exits: spawn_await,
+ * yield, yield_pair, sleep0, ctx_switch (one worker), or issue 4's
+ * spawn_many, spawn_many_each, yield_many, ping_pong, chained_spawn (at
+ * WORKERS workers, default 1). Under valgrind --tool=callgrind the
+ * instruction count is repeatable, and the fixed costs (process start,
+ * weft_run, warm-up) cancel out of (I(N2) - I(N1)) / (N2 - N1): the
+ * instructions per operation. bench/run.sh does that arithmetic. Issue 4's
+ * workloads run without their warm-up, at sizes where what does not grow
+ * with N cancels out too: spawn_many and spawn_many_each N tasks;
+ * yield_many 1000 tasks of N/1000 yields; ping_pong 1000 pairs of N/1000
+ * round trips; chained_spawn N/1000 chains of 1000 (N a multiple of 1000).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -33,6 +34,9 @@ static const struct {
 static void sched_spawn_many(int w, uint64_t n, bench_sched_stats *o) {
   bench_spawn_many(w, n, false, o);
 }
+static void sched_spawn_many_each(int w, uint64_t n, bench_sched_stats *o) {
+  bench_spawn_many_each(w, n, false, o);
+}
 static void sched_yield_many(int w, uint64_t n, bench_sched_stats *o) {
   bench_yield_many(w, 1000, n / 1000, false, o);
 }
@@ -48,6 +52,7 @@ static const struct {
   void (*body)(int workers, uint64_t n, bench_sched_stats *out);
 } sched[] = {
     {"spawn_many", sched_spawn_many},
+    {"spawn_many_each", sched_spawn_many_each},
     {"yield_many", sched_yield_many},
     {"ping_pong", sched_ping_pong},
     {"chained_spawn", sched_chained_spawn},
@@ -69,9 +74,14 @@ int main(int argc, char **argv) {
       if (strcmp(argv[1], sched[i].name) == 0) {
         bench_sched_stats s;
         sched[i].body(workers, iters, &s);
-        printf("%s %" PRIu64 " ops %d workers %" PRIu64 " ns, steals %" PRIu64
-               " parks %" PRIu64 "\n",
-               argv[1], s.ops, workers, s.ns, s.steals_won, s.parks);
+        printf("%s %" PRIu64 " ops %d workers %" PRIu64 " ns (%.1f ns/op):"
+               " tasks_run %" PRIu64 " steals %" PRIu64 "/%" PRIu64
+               " parks %" PRIu64 " unparks %" PRIu64 " inject_pops %" PRIu64
+               " overflows %" PRIu64 "\n",
+               argv[1], s.ops, workers, s.ns,
+               s.ops ? (double)s.ns / (double)s.ops : 0.0, s.tasks_run,
+               s.steals_won, s.steals_tried, s.parks, s.unparks, s.inject_pops,
+               s.overflows);
         return 0;
       }
     }

@@ -194,6 +194,26 @@ void bench_spawn_many(int workers, uint64_t tasks, bool warmup,
   run_sched(spawn_many, workers, tasks, 0, warmup, out);
 }
 
+/* The same, awaited one at a time as Tokio's program does (a loop of
+ * JoinHandle awaits): weft_await and weft_detach of each handle in spawn
+ * order, instead of one gather registering a waiter on every task. */
+static uint64_t spawn_many_each(uint64_t tasks, uint64_t unused,
+                                weft_task **ts) {
+  (void)unused;
+  for (uint64_t i = 0; i < tasks; i++)
+    check("weft_spawn", weft_spawn(&ts[i], empty_fn, NULL));
+  for (uint64_t i = 0; i < tasks; i++) {
+    check("weft_await", weft_await(ts[i], NULL));
+    weft_detach(ts[i]);
+  }
+  return tasks;
+}
+
+void bench_spawn_many_each(int workers, uint64_t tasks, bool warmup,
+                           bench_sched_stats *out) {
+  run_sched(spawn_many_each, workers, tasks, 0, warmup, out);
+}
+
 /* ---- yield_many: a tasks each yield b times ------------------------------ */
 
 static int yielder_fn(void *arg, void **result) {

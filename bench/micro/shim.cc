@@ -11,7 +11,8 @@
 // iteration per repetition: each repetition is one weft_run (warm-up, then
 // the timed run), as each of the peers' runs is one process. Besides
 // ns_per_op they report, per run, the workers' counters summed over the
-// workers: steals won and victims tried, parks and unparks, tasks run.
+// workers: steals won and victims tried, parks and unparks, tasks run, tasks
+// taken from the inject queue and ring overflows to it.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -66,6 +67,8 @@ void RunSched(benchmark::State &state, SchedBody body) {
     sum.steals_won += s.steals_won;
     sum.parks += s.parks;
     sum.unparks += s.unparks;
+    sum.inject_pops += s.inject_pops;
+    sum.overflows += s.overflows;
   }
   state.SetItemsProcessed(static_cast<int64_t>(ops));
   auto per_run = [&](uint64_t v) {
@@ -77,11 +80,18 @@ void RunSched(benchmark::State &state, SchedBody body) {
   state.counters["parks"] = per_run(sum.parks);
   state.counters["unparks"] = per_run(sum.unparks);
   state.counters["tasks_run"] = per_run(sum.tasks_run);
+  state.counters["inject_pops"] = per_run(sum.inject_pops);
+  state.counters["overflows"] = per_run(sum.overflows);
 }
 
 void BM_spawn_many(benchmark::State &s) {
   RunSched(s, [](int w, bench_sched_stats *o) {
     bench_spawn_many(w, BENCH_SPAWN_MANY_TASKS, true, o);
+  });
+}
+void BM_spawn_many_each(benchmark::State &s) {
+  RunSched(s, [](int w, bench_sched_stats *o) {
+    bench_spawn_many_each(w, BENCH_SPAWN_MANY_TASKS, true, o);
   });
 }
 void BM_yield_many(benchmark::State &s) {
@@ -128,6 +138,7 @@ BENCHMARK(BM_timers_1000x1ms)->UseManualTime()->Unit(benchmark::kMillisecond);
       ->UseManualTime()                                                        \
       ->Unit(benchmark::kMillisecond)
 WEFT_SCHED_BENCH(BM_spawn_many);
+WEFT_SCHED_BENCH(BM_spawn_many_each);
 WEFT_SCHED_BENCH(BM_yield_many);
 WEFT_SCHED_BENCH(BM_ping_pong);
 WEFT_SCHED_BENCH(BM_chained_spawn);
