@@ -135,6 +135,7 @@ static void runtime_free(weft__runtime *rt) {
   while (t) {
     weft_task *next = t->reg_next;
     t->magic = WEFT__TASK_FREED; /* main too, if it never finished */
+    weft__task_free_name(t);
     weft__free(t, sizeof *t);
     t = next;
   }
@@ -277,6 +278,7 @@ int weft_run(const weft_config *cfg, weft_fn main_fn, void *arg,
   err = runtime_start(rt);
   if (err < 0) {
     weft__registry_remove(rt, rt->main);
+    weft__task_free_name(rt->main);
     weft__free(rt->main, sizeof *rt->main);
     rt->main = NULL;
     goto fail;

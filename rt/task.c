@@ -90,8 +90,14 @@ static weft_task *task_alloc(weft__runtime *rt) {
   return weft__alloc(sizeof(weft_task));
 }
 
+void weft__task_free_name(weft_task *t) {
+  weft__free(t->name, WEFT__NAME_MAX);
+  t->name = NULL;
+}
+
 static void task_free(weft_task *t) {
   t->magic = WEFT__TASK_FREED;
+  weft__task_free_name(t);
 #if !defined(WEFT_SANITIZER)
   weft__worker *w = weft__worker_current();
   if (w && w->rt == t->rt && w->task_pool_len < TASK_POOL_MAX) {
@@ -157,7 +163,7 @@ bool weft__cancel_take(weft_task *t) {
 }
 
 void weft__task_describe(const weft_task *t, char *buf, size_t len) {
-  if (t->name[0])
+  if (t->name)
     snprintf(buf, len, "task '%s' (spawned at %s:%d)", t->name, t->file,
              t->line);
   else
@@ -206,9 +212,9 @@ int weft__task_new(weft__runtime *rt, weft_fn fn, void *arg,
   t->stack_size = stack;
   t->file = file ? file : "?";
   t->line = line;
-  t->name[0] = '\0';
-  if (opts && opts->name)
-    snprintf(t->name, sizeof t->name, "%s", opts->name);
+  t->name = NULL;
+  if (opts && opts->name && (t->name = weft__alloc(WEFT__NAME_MAX)))
+    snprintf(t->name, WEFT__NAME_MAX, "%s", opts->name);
   weft__registry_add(rt, t);
   *out = t;
   return 0;
@@ -371,7 +377,7 @@ weft_task_state weft_task_state_of(const weft_task *t) {
 const char *weft_task_name(const weft_task *t) {
   if (!t)
     return "";
-  return t->name[0] ? t->name : t->file;
+  return t->name ? t->name : t->file;
 }
 
 /* ---- yield and sleep -------------------------------------------------- */

@@ -62,7 +62,7 @@ struct weft_task {
   weft_task *reg_prev, *reg_next; /* runtime registry, under its lock */
   const char *file;               /* spawn site */
   int line;
-  char name[WEFT__NAME_MAX];
+  char *name; /* a copy of the name given, or NULL (the spawn site) */
 #if defined(WEFT_ASAN)
   void *asan_fake_stack;
 #endif
@@ -85,6 +85,8 @@ int weft__task_new(struct weft__runtime *rt, weft_fn fn, void *arg,
 void weft__task_check(const weft_task *t, const char *fn);
 
 void weft__task_ref(weft_task *t);
+/* Frees the task's copy of its name (when the task object goes). */
+void weft__task_free_name(weft_task *t);
 /* Frees the worker's pool of task objects (at shutdown). */
 struct weft__worker;
 void weft__task_pool_drain(struct weft__worker *w);

@@ -19,9 +19,9 @@ bool weft__waitq_empty_locked(const weft__waitq *q) {
 }
 
 static void unlink_waiter(weft__waiter *w) {
-  w->prev->next = w->next;
-  w->next->prev = w->prev;
-  w->prev = w->next = NULL;
+  w->link.prev->next = w->link.next;
+  w->link.next->prev = w->link.prev;
+  w->link.prev = w->link.next = NULL;
 }
 
 void weft__waitq_push_locked(weft__waitq *q, weft__waiter *w, weft_task *t) {
@@ -29,10 +29,10 @@ void weft__waitq_push_locked(weft__waitq *q, weft__waiter *w, weft_task *t) {
   w->value = NULL;
   w->filter = NULL;
   weft__store_relaxed(&w->status, WEFT__PENDING);
-  w->prev = q->head.prev;
-  w->next = &q->head;
-  q->head.prev->next = w;
-  q->head.prev = w;
+  w->link.prev = q->head.prev;
+  w->link.next = &q->head;
+  q->head.prev->next = &w->link;
+  q->head.prev = &w->link;
 }
 
 bool weft__waitq_remove(weft__waitq *q, weft__waiter *w) {
@@ -68,11 +68,11 @@ int weft__waitq_wait(weft__waitq *q, weft__waiter *w) {
 
 /* Step 3 for the first waiter; called with q locked, returns unlocked. */
 static bool wake_first_unlock(weft__waitq *q, int status, void *value) {
-  weft__waiter *w = q->head.next;
-  if (w == &q->head) {
+  if (q->head.next == &q->head) {
     weft__waitq_unlock(q);
     return false;
   }
+  weft__waiter *w = (weft__waiter *)(void *)q->head.next; /* link is first */
   unlink_waiter(w);
   weft_task *t = w->task; /* read before the status store frees w */
   if (w->filter && !w->filter(w, status)) {

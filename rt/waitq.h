@@ -29,6 +29,7 @@
 #define WEFT_RT_WAITQ_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "rt/atomic.h"
 
@@ -36,10 +37,16 @@
 
 #define WEFT__PENDING 0x7fffffff /* a waiter's status before it is woken */
 
+/* A link in a wait queue's circular list (the queue's head is one too, so
+ * a queue costs 16 bytes, not a whole waiter). */
+typedef struct weft__wlink {
+  struct weft__wlink *prev, *next; /* under the queue's lock */
+} weft__wlink;
+
 typedef struct weft__waiter {
-  struct weft__waiter *prev, *next; /* under the queue's lock */
-  weft_task *task;                  /* set before linking; read by wakers */
-  int status;  /* WEFT__PENDING, then the woken status: atomic */
+  weft__wlink link; /* first: a waiter is found from its link */
+  weft_task *task;  /* set before linking; read by wakers */
+  int status;       /* WEFT__PENDING, then the woken status: atomic */
   void *value; /* a value handed over with the wake, written before status */
   /* Optional, set under the lock after push: called by the waker under the
    * lock when it takes this waiter; the task is woken only if it returns
@@ -47,10 +54,12 @@ typedef struct weft__waiter {
   bool (*filter)(struct weft__waiter *w, int status);
   void *ctx; /* for the filter */
 } weft__waiter;
+_Static_assert(offsetof(weft__waiter, link) == 0,
+               "a waiter starts with its link");
 
 typedef struct weft__waitq {
   weft__spinlock lock;
-  weft__waiter head; /* sentinel of a circular list */
+  weft__wlink head; /* sentinel of a circular list of waiters' links */
 } weft__waitq;
 
 void weft__waitq_init(weft__waitq *q);
