@@ -185,11 +185,16 @@ int weft_spawn_at(weft_task **out, weft_fn fn, void *arg,
  * 0 with the task's result in *result (result may be NULL), the task's
  * negative code if it failed, or -ECANCELED if it was cancelled. The handle
  * stays valid: release it with weft_detach().
- * Also returns -ECANCELED if the awaiting task is itself cancelled while it
- * waits; as in asyncio, t is then cancelled too (use weft_task_state() to
- * tell the cases apart). Other errors: -EINVAL (NULL t), -EDEADLK (a task
- * awaiting itself), -EPERM (not called from a task).
- * Cancellation-safe: nothing is lost; awaiting again is allowed. */
+ * Cancelling the awaiting task while it waits cancels t instead, as asyncio
+ * cancels the future a task awaits: the await goes on until t has finished
+ * and returns t's outcome (-ECANCELED unless t caught the cancellation and
+ * returned a result). A cancellation that arrives after t finished but
+ * before the awaiter resumed is delivered here, as -ECANCELED. Use
+ * weft_task_state_of() to tell who was cancelled. Other errors: -EINVAL
+ * (NULL t), -EDEADLK (a task awaiting itself), -EPERM (not called from a
+ * task). Aborts with a message if t is not a live handle (used after
+ * weft_detach). Cancellation-safe: nothing is lost; awaiting again is
+ * allowed and returns the same outcome. */
 int weft_await(weft_task *t, void **result);
 
 /* Releases the handle. A task that has not finished runs on, detached; no
