@@ -147,7 +147,7 @@ if [ "$what" != micro ]; then
     i1=$(sed -n 's/^summary: //p' "$dir/callgrind/$w.$n1.out")
     i2=$(sed -n 's/^summary: //p' "$dir/callgrind/$w.$n2.out")
     awk -v w="$w" -v a="$i1" -v b="$i2" -v n1="$n1" -v n2="$n2" \
-      'BEGIN { printf "  %-24s %14d %14d %10.1f\n", w, a, b, (b - a) / (n2 - n1) }'
+      'BEGIN { printf "  %-24s %14.0f %14.0f %10.1f\n", w, a, b, (b - a) / (n2 - n1) }'
   done
   # Issue 4's set: bench_count WORKLOAD N WORKERS (no warm-up; the sizes
   # that do not grow with N cancel out, see bench/micro/count.c).
@@ -161,7 +161,7 @@ if [ "$what" != micro ]; then
       i1=$(sed -n 's/^summary: //p' "$dir/callgrind/$w.w$nw.$n1.out")
       i2=$(sed -n 's/^summary: //p' "$dir/callgrind/$w.w$nw.$n2.out")
       awk -v w="$w/workers:$nw" -v a="$i1" -v b="$i2" -v n1="$n1" -v n2="$n2" \
-        'BEGIN { printf "  %-24s %14d %14d %10.1f\n", w, a, b, (b - a) / (n2 - n1) }'
+        'BEGIN { printf "  %-24s %14.0f %14.0f %10.1f\n", w, a, b, (b - a) / (n2 - n1) }'
     done
   done
   for w in spawn_await yield; do
