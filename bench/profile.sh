@@ -10,17 +10,22 @@
 # such as 'weft__worker_loop'2' merged) at N2 minus at N1, divided by
 # N2 - N1: instructions per operation, fixed costs cancelled. Prints the
 # LIMIT (default 40) largest, then the sum over all functions.
+# WEFT_PROFILE_EVENT picks another event of the outputs instead of Ir, for
+# runs made with valgrind --tool=callgrind --cache-sim=yes: DLmr, DLmw
+# (last-level read and write misses), D1mr, D1mw, ...
 set -euo pipefail
 export LC_ALL=C
 if [ $# -lt 4 ]; then
-  sed -n '2,12p' "$0" >&2
+  sed -n '2,15p' "$0" >&2
   exit 2
 fi
 out1=$1 n1=$2 out2=$3 n2=$4 limit=${5:-40}
+event=${WEFT_PROFILE_EVENT:-Ir}
 
 # "  1,234 ( 0.81%)  /path/file.c:func'2 [/path/obj]" -> "func 1234"
 per_function() {
-  callgrind_annotate --auto=no --inclusive=no --threshold=100 "$1" |
+  callgrind_annotate --auto=no --inclusive=no --threshold=100 \
+    --show="$event" --sort="$event" "$1" |
     awk '/^ *[0-9,]+ \( *[0-9.]+%\)  / && !/PROGRAM TOTALS/ {
            ir = $1; gsub(",", "", ir)
            fn = $0

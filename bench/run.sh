@@ -15,9 +15,11 @@
 #              operations and instr/op = (I(N2) - I(N1)) / (N2 - N1); then
 #              where they go, per function, for spawn+await and yield
 #              (bench/profile.sh). Issue 3's cases, then issue 4's set at
-#              one worker ($WEFT_BENCH_CG_WORKERS, e.g. "1 2", for more;
-#              valgrind runs one thread at a time, so counts with two
-#              workers are not repeatable and say nothing of contention)
+#              one worker ($WEFT_BENCH_CG_WORKERS, e.g. "1 2", for more; but
+#              valgrind 3.19 has no epoll_pwait2, so parked workers spin
+#              and counts with more workers are meaningless without
+#              bench/experiments/valgrind-epoll-wait.patch; and valgrind
+#              runs one thread at a time: nothing of contention shows)
 #
 # The build is its own tree, build-bench/ (or $WEFT_BENCH_DIR): RelWithDebInfo
 # (-O2 -g), no sanitizer, the assembly context switch, no tests or examples.
@@ -33,7 +35,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 what=${1:-all}
 case $what in micro | callgrind | all) ;; *)
-  sed -n '2,29p' "$0" >&2
+  sed -n '2,31p' "$0" >&2
   exit 2
   ;;
 esac
