@@ -17,8 +17,8 @@
 # load elsewhere falls on all of them alike; bench_parallel (the two-thread
 # floor) runs before every round. --filter picks the benchmarks (default
 # '/workers:2/': issue 4's set at two workers). --reuse keeps the builds
-# of an earlier call (same commit) instead of exporting and building again;
-# --build-only stops after the builds (bench_micro, bench_count and
+# of an earlier call at the same commit instead of exporting and building
+# again; --build-only stops after the builds (bench_micro, bench_count and
 # bench_parallel in build-bench-exp/VARIANT/build/bench/).
 # Prints, per benchmark and variant, the median ns_per_op over all rounds
 # and repetitions with its min and max, then the medians of the counters
@@ -51,7 +51,8 @@ rm -f "$out"/results/*.json
 
 echo "== commit $commit; variants: ${variants[*]}"
 for v in "${variants[@]}"; do
-  if [ "$reuse" = 1 ] && [ -x "$out/$v/build/bench/bench_count" ]; then
+  if [ "$reuse" = 1 ] && [ -x "$out/$v/build/bench/bench_count" ] &&
+    [ "$(cat "$out/$v/commit" 2>/dev/null)" = "$commit" ]; then
     echo "reused $v"
     continue
   fi
@@ -73,6 +74,7 @@ for v in "${variants[@]}"; do
     { cat "$out/$v.configure.log"; exit 1; }
   cmake --build "$out/$v/build" -j"$(nproc)" --target bench_micro bench_count bench_parallel \
     >"$out/$v.build.log" 2>&1 || { tail -n 30 "$out/$v.build.log"; exit 1; }
+  echo "$commit" >"$out/$v/commit"
   echo "built $v"
 done
 [ "$build_only" = 0 ] || exit 0
