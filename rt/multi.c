@@ -105,15 +105,29 @@ void weft__multi_push(weft__worker *w, weft_task *t, bool woken) {
     }
     return;
   }
+  /* Tokio's rule (its schedule_local): wake another worker only when this
+   * one now has more than one task waiting, a woken task that displaced
+   * another from the LIFO slot or a new task behind others. A lone task
+   * runs here next, as soon as the running one suspends; notifying for it
+   * costs an RMW on the shared idle word and a futile search by a worker
+   * that finds it gone (ping-pong paid that per round trip). If the running
+   * task holds the worker instead, the monitor notices the stuck tick and
+   * notifies (rt/monitor.c), and the slot is stealable on a searcher's
+   * last pass. */
+  bool more;
   if (woken && !SKIP_LIFO(w)) {
     /* Exchange: a stealer's exchange on its last pass pairs with it. */
     weft_task *old = weft__exchange(&w->lifo, t);
     if (old)
       ring_push(w, old);
+    more = old != NULL;
   } else {
     ring_push(w, t);
+    more =
+        weft__ring_len(&w->ring) + (weft__load_relaxed(&w->lifo) ? 1u : 0u) > 1;
   }
-  weft__multi_notify(w->rt);
+  if (more)
+    weft__multi_notify(w->rt);
 }
 
 /* ---- finding work ---------------------------------------------------- */
