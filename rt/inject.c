@@ -31,10 +31,6 @@ size_t weft__inject_drain(weft__inject *in, weft__runq *out) {
   return n;
 }
 
-size_t weft__inject_len(weft__inject *in) {
-  return (size_t)weft__load_acquire(&in->len);
-}
-
 void weft__inject_push_batch(weft__inject *in, weft_task *const *v, uint32_t n,
                              weft_task *extra) {
   pthread_mutex_lock(&in->lock);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rt/atomic.h"
 #include "rt/runq.h"
 
 typedef struct weft__inject {
@@ -32,6 +33,11 @@ uint32_t weft__inject_pop_batch(weft__inject *in, weft_task **out,
                                 uint32_t max);
 /* Moves every queued task to the back of out. Returns how many. */
 size_t weft__inject_drain(weft__inject *in, weft__runq *out);
-size_t weft__inject_len(weft__inject *in);
+/* Any thread: the queued count, without the lock. Acquire: pairs with the
+ * release stores under the lock, so a worker that sees a non-zero length
+ * and then takes the lock finds the tasks. Inline: checked on hot paths. */
+static inline size_t weft__inject_len(weft__inject *in) {
+  return (size_t)weft__load_acquire(&in->len);
+}
 
 #endif /* WEFT_RT_INJECT_H */

@@ -86,7 +86,8 @@ void weft__multi_wake_all(weft__runtime *rt) {
 
 /* Back in the queue it came from (a yield; a park cut short): no new work
  * for the others, so no notify, which would cost an RMW on the shared idle
- * word per yield. Pinned tasks stay on their own list. */
+ * word per yield. Pinned tasks stay on their own list. The slow path of
+ * weft__worker_requeue (rt/worker.h), which tries the ring first. */
 void weft__multi_requeue(weft__worker *w, weft_task *t) {
   if (WEFT_UNLIKELY(t->home >= 0))
     weft__runq_push(&w->pinned, t);
@@ -218,7 +219,8 @@ static weft_task *next_task(weft__worker *w) {
   weft_task *t;
   /* An atomic store: the monitor samples the tick (rt/monitor.c). */
   weft__store_relaxed(&w->tick, w->tick + 1);
-  if (w->tick % MAINTENANCE_INTERVAL == 0) { /* 1 */
+  if (--w->maint_left == 0) { /* 1 */
+    w->maint_left = MAINTENANCE_INTERVAL;
     t = inject_take(w);
     weft__worker_fire_timers(w);
     if (weft__driver_sources(w->driver) > 0) /* the reactor, zero timeout */
@@ -242,13 +244,15 @@ static weft_task *next_task(weft__worker *w) {
  * when the loop must act (searching, parking, and, every 61st tick, the
  * shutdown check and maintenance that only the loop runs). */
 weft_task *weft__multi_next(weft__worker *w) {
-  if ((w->tick + 1) % MAINTENANCE_INTERVAL == 0)
+  if (w->maint_left == 1) /* the next tick is the loop's maintenance tick */
     return NULL;
   weft_task *t = local_take(w);
   if (!t)
     t = inject_take(w);
-  if (t)
+  if (t) {
     weft__store_relaxed(&w->tick, w->tick + 1);
+    w->maint_left--;
+  }
   return t;
 }
 
@@ -350,12 +354,13 @@ static void shutdown_check(weft__worker *w) {
 
 void weft__multi_loop(weft__worker *w) {
   weft__runtime *rt = w->rt;
+  w->maint_left = MAINTENANCE_INTERVAL;
   while (!weft__load_acquire(&rt->stop)) {
     weft_task *t = next_task(w);
     if (t) {
       stop_searching(w);
       weft__run_task(w, t);
-      if (w->tick % MAINTENANCE_INTERVAL == 0)
+      if (w->maint_left == MAINTENANCE_INTERVAL) /* a maintenance tick */
         shutdown_check(w);
       continue;
     }

@@ -84,6 +84,9 @@
  *     Claiming first (the steal index) keeps the slots ordinary memory,
  *     ordered by the protocol, which TSan then checks.
  *   - A mutex per ring: a preempted stealer would block the owner.
+ *
+ * The owner's push and pop run on every task switch and are inline in
+ * rt/ring.h; the rest of the protocol is here.
  */
 #include "rt/ring.h"
 
@@ -96,25 +99,6 @@
 _Static_assert(WEFT_RING_CAPACITY >= 2 && WEFT_RING_CAPACITY <= (1u << 31) &&
                    (WEFT_RING_CAPACITY & (WEFT_RING_CAPACITY - 1)) == 0,
                "WEFT_RING_CAPACITY must be a power of two from 2 to 2^31");
-
-/* Allocated once at init; carved 64-byte aligned out of mem. */
-struct weft__ring_block {
-  /* steal << 32 | real. Any thread; changed only by CAS. */
-  _Alignas(WEFT_CACHELINE) uint64_t head;
-  /* Owner writes (store-release), stealers load-acquire. Own line: the
-   * owner's pushes do not disturb the CASes on head. */
-  _Alignas(WEFT_CACHELINE) uint32_t tail;
-  /* Written by the owner, read by a stealer after claiming (I3, I5). */
-  _Alignas(WEFT_CACHELINE) weft_task *slot[];
-};
-
-static inline uint64_t pack(uint32_t steal, uint32_t real) {
-  return (uint64_t)steal << 32 | real;
-}
-static inline uint32_t steal_of(uint64_t head) {
-  return (uint32_t)(head >> 32);
-}
-static inline uint32_t real_of(uint64_t head) { return (uint32_t)head; }
 
 static size_t alloc_size(uint32_t capacity) {
   return sizeof(struct weft__ring_block) +
@@ -133,7 +117,7 @@ int weft__ring_init_at(weft__ring *r, uint32_t capacity, uint32_t start) {
       (void *)(mem + (-(uintptr_t)mem & (WEFT_CACHELINE - 1)));
   /* Plain stores: the ring is not shared yet; whatever hands it to other
    * threads (their creation, a lock) orders these before their loads. */
-  b->head = pack(start, start);
+  b->head = weft__ring_pack(start, start);
   b->tail = start;
   r->b = b;
   r->mem = mem;
@@ -152,48 +136,6 @@ void weft__ring_fini(weft__ring *r) {
   r->mem = NULL;
 }
 
-bool weft__ring_push(weft__ring *r, weft_task *t) {
-  struct weft__ring_block *b = r->b;
-  /* Relaxed: this thread is the only writer of tail (I5). */
-  uint32_t tail = weft__load_relaxed(&b->tail);
-  /* Acquire: pairs with the CAS that ends a steal (steal_into step 4): once
-   * we see steal past a slot, the stealer's read of it happened before our
-   * write below. A stale steal only makes the ring look fuller. */
-  uint32_t steal = steal_of(weft__load_acquire(&b->head));
-  if (tail - steal > r->mask) /* tail - steal == capacity (I1) */
-    return false;
-  b->slot[tail & r->mask] = t;
-  /* Release: publishes the slot written above; pairs with the load-acquire
-   * of tail in steal_into step 2. */
-  weft__store_release(&b->tail, tail + 1);
-  return true;
-}
-
-weft_task *weft__ring_pop(weft__ring *r) {
-  struct weft__ring_block *b = r->b;
-  /* Relaxed: only this thread writes tail (I5). */
-  uint32_t tail = weft__load_relaxed(&b->tail);
-  /* Relaxed: a guess the CAS below checks; the slot we read was written by
-   * this thread, so nothing needs to be acquired. */
-  uint64_t head = weft__load_relaxed(&b->head);
-  for (;;) {
-    uint32_t steal = steal_of(head);
-    uint32_t real = real_of(head);
-    if (real == tail)
-      return NULL;
-    /* With no steal in progress both indices move (I4); during one, only
-     * real does, and the stealer's release (step 4) catches up. */
-    uint64_t next =
-        steal == real ? pack(real + 1, real + 1) : pack(steal, real + 1);
-    /* Release: the new real must carry the tail stores made before it, for
-     * the load-acquire of head in steal_into step 2 and len (tail >= real).
-     * Atomic against a stealer's claim (step 2) and release (step 4); on
-     * failure head is the current value and we retry. */
-    if (ck_pr_cas_64_value(&b->head, head, next, &head))
-      return b->slot[real & r->mask];
-  }
-}
-
 uint32_t weft__ring_take_half(weft__ring *r, weft_task **out) {
   struct weft__ring_block *b = r->b;
   /* Relaxed: only this thread writes tail (I5). */
@@ -204,8 +146,8 @@ uint32_t weft__ring_take_half(weft__ring *r, weft_task **out) {
   uint32_t real;
   uint32_t n;
   for (;;) {
-    real = real_of(head);
-    if (steal_of(head) != real)
+    real = weft__ring_real_of(head);
+    if (weft__ring_steal_of(head) != real)
       return 0; /* a stealer is copying out: it frees slots (I3, I4) */
     uint32_t len = tail - real;
     n = len - len / 2;
@@ -215,7 +157,8 @@ uint32_t weft__ring_take_half(weft__ring *r, weft_task **out) {
      * load-acquire of head in steal_into step 2. Atomic against a stealer's
      * claim; on failure a stealer claimed (the loop returns 0) or came and
      * went (we retry with the new head). */
-    if (ck_pr_cas_64_value(&b->head, head, pack(real + n, real + n), &head))
+    if (ck_pr_cas_64_value(&b->head, head, weft__ring_pack(real + n, real + n),
+                           &head))
       break;
   }
   for (uint32_t i = 0; i < n; i++)
@@ -232,7 +175,7 @@ weft_task *weft__ring_steal_into(weft__ring *src, weft__ring *dst) {
   uint32_t dtail = weft__load_relaxed(&d->tail);
   /* Acquire: pairs with step 4 of a third thread stealing from dst: its
    * reads of dst's slots happen before our writes in step 3. */
-  uint32_t dsteal = steal_of(weft__load_acquire(&d->head));
+  uint32_t dsteal = weft__ring_steal_of(weft__load_acquire(&d->head));
   uint32_t room = dst->mask + 1 - (dtail - dsteal);
 
   /* Step 2. Acquire: pairs with the release of whichever CAS wrote this
@@ -243,8 +186,8 @@ weft_task *weft__ring_steal_into(weft__ring *src, weft__ring *dst) {
   uint32_t first;
   uint32_t n;
   for (;;) {
-    first = steal_of(head);
-    uint32_t real = real_of(head);
+    first = weft__ring_steal_of(head);
+    uint32_t real = weft__ring_real_of(head);
     if (first != real)
       return NULL; /* another steal is in progress (I4) */
     /* Acquire: pairs with the store-release of tail in push: the slots
@@ -261,7 +204,8 @@ weft_task *weft__ring_steal_into(weft__ring *src, weft__ring *dst) {
      * slot contents need nothing more: they came with the tail acquire. On
      * failure head is the current value, read with acquire (ck_pr's CAS is
      * a full barrier) as the next round needs. */
-    if (ck_pr_cas_64_value(&s->head, head, pack(first, real + n), &head))
+    if (ck_pr_cas_64_value(&s->head, head, weft__ring_pack(first, real + n),
+                           &head))
       break;
   }
 
@@ -274,11 +218,11 @@ weft_task *weft__ring_steal_into(weft__ring *src, weft__ring *dst) {
    * this CAS; pairs with the load-acquire of head in push (the owner may
    * then reuse the slots) and in step 1 of a steal into src. A loop, since
    * the owner's pop moves real meanwhile; nothing else moves (I4). */
-  head = pack(first, first + n);
+  head = weft__ring_pack(first, first + n);
   for (;;) {
-    WEFT_ASSERT(steal_of(head) == first);
-    uint32_t real = real_of(head);
-    if (ck_pr_cas_64_value(&s->head, head, pack(real, real), &head))
+    WEFT_ASSERT(weft__ring_steal_of(head) == first);
+    uint32_t real = weft__ring_real_of(head);
+    if (ck_pr_cas_64_value(&s->head, head, weft__ring_pack(real, real), &head))
       break;
   }
 
@@ -293,7 +237,7 @@ uint32_t weft__ring_len(const weft__ring *r) {
   const struct weft__ring_block *b = r->b;
   /* Acquire: pairs with the release of the CAS that wrote head, as in
    * steal_into step 2, so the tail loaded next is at least real. */
-  uint32_t real = real_of(weft__load_acquire(&b->head));
+  uint32_t real = weft__ring_real_of(weft__load_acquire(&b->head));
   /* Relaxed: only the count is used, no slot is read. */
   uint32_t n = weft__load_relaxed(&b->tail) - real;
   /* The owner may have popped and pushed between the two loads. */

@@ -21,7 +21,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "weft/rt.h" /* weft_task */
+#include "rt/atomic.h"
+#include "rt/common.h" /* WEFT_CACHELINE */
+#include "weft/rt.h"   /* weft_task */
 
 /* The capacity weft__ring_init(r, 0) gives: a power of two, at least 2.
  * Defined at build time (-DWEFT_RING_CAPACITY=4) to make every ring tiny,
@@ -60,11 +62,6 @@ int weft__ring_init_at(weft__ring *r, uint32_t capacity, uint32_t start);
  * ring first. No thread may be stealing from it (or into it). */
 void weft__ring_fini(weft__ring *r);
 
-/* Owner only. Appends t; returns false (and leaves t to the caller) when the
- * ring is full or a stealer is still copying out of the slots t would need.
- * The caller then calls weft__ring_take_half. */
-bool weft__ring_push(weft__ring *r, weft_task *t);
-
 /* Owner only. Claims the oldest half of the queued tasks (rounded up) and
  * writes them to out, oldest first; returns how many (at most capacity / 2,
  * so out needs room for weft__ring_capacity(r) / 2). The overflow path of a
@@ -73,9 +70,6 @@ bool weft__ring_push(weft__ring *r, weft_task *t);
  * the caller either retries the push or, as Tokio does, sends just its one
  * task to the inject queue (which never waits on a descheduled stealer). */
 uint32_t weft__ring_take_half(weft__ring *r, weft_task **out);
-
-/* Owner only. Removes and returns the oldest task, or NULL when empty. */
-weft_task *weft__ring_pop(weft__ring *r);
 
 /* Any thread that owns dst (dst != src). Moves the oldest half of src's
  * tasks (rounded up, and no more than dst has room for) into dst, and
@@ -93,6 +87,75 @@ bool weft__ring_is_empty(const weft__ring *r);
 /* Any thread. */
 static inline uint32_t weft__ring_capacity(const weft__ring *r) {
   return r->mask + 1;
+}
+
+/* ---- the owner's hot path, inline (it runs once per task switch) ------ */
+
+/* Allocated once at init; carved 64-byte aligned out of mem. Declared here
+ * only so push and pop can be inlined; the protocol is in rt/ring.c. */
+struct weft__ring_block {
+  /* steal << 32 | real. Any thread; changed only by CAS. */
+  _Alignas(WEFT_CACHELINE) uint64_t head;
+  /* Owner writes (store-release), stealers load-acquire. Own line: the
+   * owner's pushes do not disturb the CASes on head. */
+  _Alignas(WEFT_CACHELINE) uint32_t tail;
+  /* Written by the owner, read by a stealer after claiming (I3, I5). */
+  _Alignas(WEFT_CACHELINE) weft_task *slot[];
+};
+
+static inline uint64_t weft__ring_pack(uint32_t steal, uint32_t real) {
+  return (uint64_t)steal << 32 | real;
+}
+static inline uint32_t weft__ring_steal_of(uint64_t head) {
+  return (uint32_t)(head >> 32);
+}
+static inline uint32_t weft__ring_real_of(uint64_t head) {
+  return (uint32_t)head;
+}
+
+/* Owner only. Appends t; returns false (and leaves t to the caller) when the
+ * ring is full or a stealer is still copying out of the slots t would need.
+ * The caller then calls weft__ring_take_half. */
+static inline bool weft__ring_push(weft__ring *r, weft_task *t) {
+  struct weft__ring_block *b = r->b;
+  /* Relaxed: this thread is the only writer of tail (I5). */
+  uint32_t tail = weft__load_relaxed(&b->tail);
+  /* Acquire: pairs with the CAS that ends a steal (steal_into step 4): once
+   * we see steal past a slot, the stealer's read of it happened before our
+   * write below. A stale steal only makes the ring look fuller. */
+  uint32_t steal = weft__ring_steal_of(weft__load_acquire(&b->head));
+  if (tail - steal > r->mask) /* tail - steal == capacity (I1) */
+    return false;
+  b->slot[tail & r->mask] = t;
+  /* Release: publishes the slot written above; pairs with the load-acquire
+   * of tail in steal_into step 2. */
+  weft__store_release(&b->tail, tail + 1);
+  return true;
+}
+
+/* Owner only. Removes and returns the oldest task, or NULL when empty. */
+static inline weft_task *weft__ring_pop(weft__ring *r) {
+  struct weft__ring_block *b = r->b;
+  /* Relaxed: only this thread writes tail (I5). */
+  uint32_t tail = weft__load_relaxed(&b->tail);
+  /* Relaxed: a guess the CAS below checks; the slot we read was written by
+   * this thread, so nothing needs to be acquired. */
+  uint64_t head = weft__load_relaxed(&b->head);
+  for (;;) {
+    uint32_t steal = weft__ring_steal_of(head);
+    uint32_t real = weft__ring_real_of(head);
+    if (real == tail)
+      return NULL;
+    /* With no steal in progress both indices move (I4); during one, only
+     * real does, and the stealer's release (step 4) catches up. */
+    uint64_t next = weft__ring_pack(steal == real ? real + 1 : steal, real + 1);
+    /* Release: the new real must carry the tail stores made before it, for
+     * the load-acquire of head in steal_into step 2 and len (tail >= real).
+     * Atomic against a stealer's claim (step 2) and release (step 4); on
+     * failure head is the current value and we retry. */
+    if (ck_pr_cas_64_value(&b->head, head, next, &head))
+      return b->slot[real & r->mask];
+  }
 }
 
 #endif /* WEFT_RT_RING_H */

@@ -248,7 +248,10 @@ static weft_task *pick_next(weft__worker *w) {
 }
 
 void weft__switch_out(int intent) {
-  weft__worker *w = weft__worker_current();
+  weft__switch_out_from(weft__worker_current(), intent);
+}
+
+void weft__switch_out_from(weft__worker *w, int intent) {
   weft_task *t = w->current;
   weft__ctx *save = &t->ctx;
   if (intent == WEFT__I_YIELD && w->rt->asyncio_order) {

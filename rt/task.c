@@ -154,8 +154,7 @@ bool weft__cancel_pending(const weft_task *t) {
   return weft__load_relaxed(&t->state) & WEFT__T_CANCEL;
 }
 
-bool weft__cancel_take(weft_task *t) {
-  uint32_t s = weft__load_relaxed(&t->state);
+bool weft__cancel_take_slow(weft_task *t, uint32_t s) {
   while (s & WEFT__T_CANCEL)
     if (ck_pr_cas_32_value(&t->state, s, s & ~WEFT__T_CANCEL, &s))
       return true;
@@ -383,12 +382,13 @@ const char *weft_task_name(const weft_task *t) {
 /* ---- yield and sleep -------------------------------------------------- */
 
 int weft_yield(void) {
-  weft_task *self = weft__self();
+  weft__worker *w = weft__worker_current();
+  weft_task *self = w ? w->current : NULL;
   if (!self)
     return -EPERM;
   if (weft__cancel_take(self))
     return -ECANCELED;
-  weft__switch_out(WEFT__I_YIELD);
+  weft__switch_out_from(w, WEFT__I_YIELD);
   return weft__cancel_take(self) ? -ECANCELED : 0;
 }
 

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "rt/atomic.h"
 #include "rt/common.h" /* WEFT_ASAN, WEFT_TSAN: decide the layout */
 #include "rt/ctx.h"
 #include "rt/stack.h"
@@ -100,8 +101,14 @@ void weft__task_wake(weft_task *t);
  * allowed: callers loop on their condition. May switch. */
 void weft__park(void);
 
-/* If a cancellation is pending for t, consumes it and returns true. */
-bool weft__cancel_take(weft_task *t);
+/* If a cancellation is pending for t, consumes it and returns true. Inline:
+ * every suspension point asks, and almost always the answer is a load. */
+bool weft__cancel_take_slow(weft_task *t, uint32_t s);
+static inline bool weft__cancel_take(weft_task *t) {
+  /* Relaxed: only a hint; the CAS in the slow path decides. */
+  uint32_t s = weft__load_relaxed(&t->state);
+  return WEFT_UNLIKELY(s & WEFT__T_CANCEL) && weft__cancel_take_slow(t, s);
+}
 bool weft__cancel_pending(const weft_task *t);
 
 /* While self waits on other tasks: weft_cancel(self) calls fn(ctx) instead

@@ -61,13 +61,6 @@ static void push(weft_task *t, bool woken) {
 void weft__sched_push(weft_task *t) { push(t, false); }
 void weft__sched_push_woken(weft_task *t) { push(t, true); }
 
-void weft__worker_requeue(weft__worker *w, weft_task *t) {
-  if (w->rt->asyncio_order)
-    weft__runq_push(&w->runq, t);
-  else
-    weft__multi_requeue(w, t);
-}
-
 /* ---- the registry ------------------------------------------------------ */
 
 /* Kept in spawn order, so shutdown cancels the oldest first. */

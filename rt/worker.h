@@ -73,11 +73,12 @@ typedef struct weft__worker {
   weft__ring ring;      /* ready tasks: owner pushes and pops, others steal */
   weft_task *lifo;      /* the task woken last: atomic (stealable) */
   uint32_t lifo_streak; /* LIFO runs in a row (owner) */
-  uint32_t parked; /* sleeping in the driver: owner writes, monitor reads */
-  uint64_t tick;   /* tasks taken (owner; read by the monitor) */
-  uint32_t rand;   /* WEFT_SCHED_RANDOM's generator (owner) */
-  bool searching;  /* counted as searching in rt->idle (owner) */
-  int *victims;    /* steal order, nearest first (owner) */
+  uint32_t parked;     /* sleeping in the driver: owner writes, monitor reads */
+  uint64_t tick;       /* tasks taken (owner; read by the monitor) */
+  uint32_t maint_left; /* ticks until the next maintenance tick (owner) */
+  uint32_t rand;       /* WEFT_SCHED_RANDOM's generator (owner) */
+  bool searching;      /* counted as searching in rt->idle (owner) */
+  int *victims;        /* steal order, nearest first (owner) */
   weft_task **overflow; /* room for half a ring: overflow (owner) */
   weft_task **grab;     /* room for half a ring: inject takes (owner) */
   weft__runq pinned;    /* ready pinned tasks, never stolen (owner) */
@@ -142,6 +143,9 @@ typedef struct weft__runtime {
 /* From a task: switch to the worker with the given intent. Returns when the
  * task is resumed (not for WEFT__I_EXIT). May switch. */
 void weft__switch_out(int intent);
+/* The same, for a caller that has just looked up its worker (w is the
+ * calling thread's: only valid until the switch). */
+void weft__switch_out_from(weft__worker *w, int intent);
 
 /* Queues a runnable task: on the current worker's queue when called from a
  * worker of its runtime, else on the inject queue (and wakes a worker).
@@ -150,13 +154,20 @@ void weft__switch_out(int intent);
 void weft__sched_push(weft_task *t);
 void weft__sched_push_woken(weft_task *t);
 
-/* Puts a task that switched out back in its worker's queue (a yield, or a
- * park cut short by a wake). Owner worker only. */
-void weft__worker_requeue(weft__worker *w, weft_task *t);
-
 /* rt/multi.c: the work-stealing loop and its pieces. */
 void weft__multi_push(weft__worker *w, weft_task *t, bool woken);
 void weft__multi_requeue(weft__worker *w, weft_task *t);
+
+/* Puts a task that switched out back in its worker's queue (a yield, or a
+ * park cut short by a wake). Owner worker only. Inline, since every yield
+ * takes it: the asyncio-order queue, or the local ring when the task is not
+ * pinned and the ring has room; the rest in rt/multi.c. */
+static inline void weft__worker_requeue(weft__worker *w, weft_task *t) {
+  if (w->rt->asyncio_order)
+    weft__runq_push(&w->runq, t);
+  else if (WEFT_UNLIKELY(t->home >= 0) || !weft__ring_push(&w->ring, t))
+    weft__multi_requeue(w, t);
+}
 void weft__multi_notify(weft__runtime *rt);
 void weft__multi_wake_all(weft__runtime *rt);
 void weft__multi_loop(weft__worker *w);
