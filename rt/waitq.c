@@ -66,14 +66,19 @@ int weft__waitq_wait(weft__waitq *q, weft__waiter *w) {
   }
 }
 
-/* Step 3 for the first waiter; called with q locked, returns unlocked. */
-static bool wake_first_unlock(weft__waitq *q, int status, void *value) {
+/* Step 3 for the first waiter; called with q locked, returns unlocked.
+ * *more tells whether waiters were left behind it (seen under the lock, so
+ * wake_all need not lock again only to find the queue empty). */
+static bool wake_first_unlock(weft__waitq *q, int status, void *value,
+                              bool *more) {
   if (q->head.next == &q->head) {
+    *more = false;
     weft__waitq_unlock(q);
     return false;
   }
   weft__waiter *w = (weft__waiter *)(void *)q->head.next; /* link is first */
   unlink_waiter(w);
+  *more = q->head.next != &q->head;
   weft_task *t = w->task; /* read before the status store frees w */
   if (w->filter && !w->filter(w, status)) {
     w->value = value;
@@ -92,12 +97,17 @@ static bool wake_first_unlock(weft__waitq *q, int status, void *value) {
 }
 
 bool weft__waitq_wake_one(weft__waitq *q, int status, void *value) {
+  bool more;
   weft__waitq_lock(q);
-  return wake_first_unlock(q, status, value);
+  return wake_first_unlock(q, status, value, &more);
 }
 
+/* One waiter per critical section, each woken outside the lock. A waiter
+ * that arrives after the lock was let go with the queue empty is not ours
+ * to wake: it queued after the event (callers make it re-check). */
 void weft__waitq_wake_all(weft__waitq *q, int status) {
+  bool more;
   do
     weft__waitq_lock(q);
-  while (wake_first_unlock(q, status, NULL));
+  while (wake_first_unlock(q, status, NULL, &more) && more);
 }
