@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "args.h"
 #include "serve.h"
 
 static int echo_conn(void *arg, void **result) {
@@ -34,7 +35,7 @@ static int main_task(void *arg, void **result) {
 
 int main(int argc, char **argv) {
   serve_cfg cfg = {.host = argc > 2 ? argv[2] : "127.0.0.1",
-                   .port = (uint16_t)(argc > 1 ? atoi(argv[1]) : 7000),
+                   .port = (uint16_t)arg_num(argc, argv, 1, 7000, 0, 65535),
                    .on_conn = echo_conn};
   int err = weft_run(NULL, main_task, &cfg, NULL);
   if (err && err != -ECANCELED) {

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "serve.h"
 
 #define MAX_WORKERS 256
@@ -33,12 +34,13 @@ static const char page[] = "<!doctype html>\n<title>weft</title>\n"
                            "<p>Hello from weft.</p>\n";
 
 /* Per worker, by the worker that ran the code: tasks move, so atomic. */
-static unsigned long long conns[MAX_WORKERS], requests[MAX_WORKERS];
+enum { CONNS, REQUESTS };
+static unsigned long long counters[MAX_WORKERS][2];
 
-static void count(unsigned long long *c) {
+static void count(int what) {
   int w = weft_worker_index();
   if (w >= 0 && w < MAX_WORKERS)
-    __atomic_fetch_add(&c[w], 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&counters[w][what], 1, __ATOMIC_RELAXED);
 }
 
 typedef struct conn {
@@ -51,15 +53,14 @@ typedef struct conn {
   bool close_after; /* a response said Connection: close */
 } conn;
 
-static void respond(conn *c, int status, const char *reason,
-                    const char *type, const char *body, size_t body_len,
-                    bool keep) {
+static void respond(conn *c, int status, const char *reason, const char *type,
+                    const char *body, size_t body_len, bool keep) {
   char head[256];
-  int n = snprintf(head, sizeof head,
-                   "HTTP/1.1 %d %s\r\nServer: weft\r\nContent-Type: %s\r\n"
-                   "Content-Length: %zu\r\nConnection: %s\r\n\r\n",
-                   status, reason, type, body_len,
-                   keep ? "keep-alive" : "close");
+  int n =
+      snprintf(head, sizeof head,
+               "HTTP/1.1 %d %s\r\nServer: weft\r\nContent-Type: %s\r\n"
+               "Content-Length: %zu\r\nConnection: %s\r\n\r\n",
+               status, reason, type, body_len, keep ? "keep-alive" : "close");
   if (c->out_len + (size_t)n + body_len > OUT_MAX) {
     c->close_after = true; /* the client pipelines too much: stop here */
     return;
@@ -90,20 +91,21 @@ static int on_url(http_parser *p, const char *at, size_t len) {
 }
 
 static int stats_body(char *buf, size_t size) {
-  int n = weft_worker_count(), len = 0;
+  int n = weft_worker_count();
+  int len = 0;
   len += snprintf(buf + len, size - (size_t)len, "workers %d\n", n);
   for (int i = 0; i < n && i < MAX_WORKERS && (size_t)len < size; i++)
     len += snprintf(buf + len, size - (size_t)len,
                     "worker %d: connections %llu requests %llu\n", i,
-                    __atomic_load_n(&conns[i], __ATOMIC_RELAXED),
-                    __atomic_load_n(&requests[i], __ATOMIC_RELAXED));
+                    __atomic_load_n(&counters[i][CONNS], __ATOMIC_RELAXED),
+                    __atomic_load_n(&counters[i][REQUESTS], __ATOMIC_RELAXED));
   return len < (int)size ? len : (int)size - 1;
 }
 
 static int on_message_complete(http_parser *p) {
   conn *c = p->data;
   bool keep = http_should_keep_alive(p) && !c->close_after;
-  count(requests);
+  count(REQUESTS);
   c->url[c->url_len] = '\0';
   char *q = strchr(c->url, '?');
   if (q)
@@ -139,7 +141,7 @@ static const http_parser_settings settings = {
 static int http_conn(void *arg, void **result) {
   (void)result;
   weft_io *io = arg;
-  count(conns);
+  count(CONNS);
   conn *c = calloc(1, sizeof *c);
   char *in = malloc(16384);
   if (c)
@@ -158,8 +160,7 @@ static int http_conn(void *arg, void **result) {
     enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
     if (e != HPE_OK && e != HPE_CB_message_complete) {
       static const char msg[] = "bad request\n";
-      respond(c, 400, "Bad Request", "text/plain", msg, sizeof msg - 1,
-              false);
+      respond(c, 400, "Bad Request", "text/plain", msg, sizeof msg - 1, false);
     }
     (void)used;
     if (c->out_len &&
@@ -185,7 +186,7 @@ static int main_task(void *arg, void **result) {
 
 int main(int argc, char **argv) {
   serve_cfg cfg = {.host = argc > 2 ? argv[2] : "127.0.0.1",
-                   .port = (uint16_t)(argc > 1 ? atoi(argv[1]) : 8080),
+                   .port = (uint16_t)arg_num(argc, argv, 1, 8080, 0, 65535),
                    .on_conn = http_conn};
   int err = weft_run(NULL, main_task, &cfg, NULL);
   if (err && err != -ECANCELED) {

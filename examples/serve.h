@@ -31,6 +31,7 @@ typedef struct listener {
   const serve_cfg *cfg;
   weft_io *io;
   int err;
+  weft_task *loop; /* the worker's accept loop */
 } listener;
 
 /* Pinned to its worker: makes that worker's listener. */
@@ -68,8 +69,7 @@ static int serve_accept(void *arg, void **result) {
 static int serve(serve_cfg *cfg) {
   int n = weft_worker_count();
   listener *ls = calloc((size_t)n, sizeof *ls);
-  weft_task **loops = calloc((size_t)n, sizeof *loops);
-  if (!ls || !loops)
+  if (!ls)
     return -ENOMEM;
   int err = 0;
   for (int i = 0; i < n && !err; i++) {
@@ -86,27 +86,26 @@ static int serve(serve_cfg *cfg) {
   }
   for (int i = 0; i < n && !err; i++) {
     weft_spawn_opts on = {.pinned = true, .worker = i};
-    err = weft_spawn_opt(&loops[i], serve_accept, &ls[i], &on);
+    err = weft_spawn_opt(&ls[i].loop, serve_accept, &ls[i], &on);
   }
   if (!err) {
     printf("listening on %s:%u with %d workers\n", cfg->host,
            (unsigned)cfg->port, n);
     fflush(stdout);
-    weft_await(loops[0], NULL); /* returns when cancelled (shutdown) */
+    weft_await(ls[0].loop, NULL); /* returns when cancelled (shutdown) */
   } else {
     fprintf(stderr, "listen on %s:%u: %s\n", cfg->host, (unsigned)cfg->port,
             weft_strerror(err));
   }
   for (int i = 0; i < n; i++) {
-    if (loops[i]) {
-      weft_cancel(loops[i]);
-      weft_detach(loops[i]);
+    if (ls[i].loop) {
+      weft_cancel(ls[i].loop);
+      weft_detach(ls[i].loop);
     }
     if (ls[i].io)
       weft_io_close(ls[i].io);
   }
   free(ls);
-  free(loops);
   return err;
 }
 

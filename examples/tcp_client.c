@@ -12,6 +12,8 @@
  */
 #include <weft.h>
 
+#include "args.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +35,8 @@ static int client(void *arg, void **result) {
     fprintf(stderr, "connection %d: connect: %s\n", j->id, weft_strerror(err));
     return err;
   }
-  char msg[64], echo[64];
+  char msg[64];
+  char echo[64];
   for (int i = 0; i < j->messages && !err; i++) {
     memset(msg, '.', sizeof msg);
     int n = snprintf(msg, sizeof msg, "conn %d msg %d", j->id, i);
@@ -43,7 +46,7 @@ static int client(void *arg, void **result) {
       ssize_t r = weft_io_read_exactly(c, echo, sizeof echo, deadline, NULL);
       if (r < 0)
         err = (int)r;
-      else if (r != (ssize_t)sizeof echo || memcmp(msg, echo, sizeof msg))
+      else if (r != (ssize_t)sizeof echo || memcmp(msg, echo, sizeof msg) != 0)
         err = -EPROTO;
     }
   }
@@ -64,14 +67,18 @@ static int main_task(void *arg, void **result) {
   opts *o = arg;
   int n = o->conns > 0 ? o->conns : 4 * weft_worker_count();
   job *jobs = calloc((size_t)n, sizeof *jobs);
-  weft_task **ts = calloc((size_t)n, sizeof *ts);
-  if (!jobs || !ts)
+  if (!jobs)
     return -ENOMEM;
+  weft_task **ts = calloc((size_t)n, sizeof(void *));
+  if (!ts) {
+    free(jobs);
+    return -ENOMEM;
+  }
   int64_t t0 = weft_now_ns();
-  int spawned = 0, err = 0;
+  int spawned = 0;
   for (int i = 0; i < n; i++) {
     jobs[i] = (job){o->host, o->port, i, o->messages};
-    if ((err = weft_spawn(&ts[i], client, &jobs[i])) != 0)
+    if (weft_spawn(&ts[i], client, &jobs[i]) != 0)
       break;
     spawned++;
   }
@@ -93,9 +100,9 @@ static int main_task(void *arg, void **result) {
 }
 
 int main(int argc, char **argv) {
-  opts o = {.port = (uint16_t)(argc > 1 ? atoi(argv[1]) : 7000),
+  opts o = {.port = (uint16_t)arg_num(argc, argv, 1, 7000, 1, 65535),
             .host = argc > 2 ? argv[2] : "127.0.0.1",
-            .conns = argc > 3 ? atoi(argv[3]) : 0,
-            .messages = argc > 4 ? atoi(argv[4]) : 1000};
+            .conns = (int)arg_num(argc, argv, 3, 0, 1, 100000),
+            .messages = (int)arg_num(argc, argv, 4, 1000, 0, 100000000)};
   return weft_run(NULL, main_task, &o, NULL) == 0 ? 0 : 1;
 }

@@ -34,7 +34,9 @@ WEFT_NOINLINE ssize_t weft__sys_read(int fd, void *buf, size_t len) {
  * and is taken back here if it was not pending before, so the program's
  * disposition is never run and the caller just sees -EPIPE. */
 static ssize_t write_nosigpipe(int fd, const struct iovec *iov, int n) {
-  sigset_t pipe_set, old, pending;
+  sigset_t pipe_set;
+  sigset_t old;
+  sigset_t pending;
   sigemptyset(&pipe_set);
   sigaddset(&pipe_set, SIGPIPE);
   sigpending(&pending);
@@ -70,8 +72,8 @@ WEFT_NOINLINE ssize_t weft__sys_writev(int fd, const struct iovec *iov, int n,
 WEFT_NOINLINE int weft__sys_accept(int fd, struct sockaddr_storage *peer,
                                    socklen_t *len) {
   socklen_t l = sizeof *peer;
-  int r = RETRY(accept4(fd, (struct sockaddr *)peer, &l,
-                        SOCK_NONBLOCK | SOCK_CLOEXEC));
+  int r = RETRY(
+      accept4(fd, (struct sockaddr *)peer, &l, SOCK_NONBLOCK | SOCK_CLOEXEC));
   if (r >= 0 && len)
     *len = l;
   return r;

@@ -134,8 +134,8 @@ ssize_t weft_io_write(weft_io *io, const void *buf, size_t len,
   ssize_t r = weft__io_enter(io);
   if (r)
     return r;
-  IO_LOOP(io, WEFT__IO_W, deadline,
-          weft__sys_write(io->fd, buf, len, io->kind), r);
+  IO_LOOP(io, WEFT__IO_W, deadline, weft__sys_write(io->fd, buf, len, io->kind),
+          r);
   weft__io_leave(io);
   return r;
 }

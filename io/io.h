@@ -67,14 +67,14 @@ enum {
 enum { WEFT__IO_SOCKET = 0, WEFT__IO_OTHER = 1 };
 
 struct weft_io {
-  uint64_t state; /* gen | tick | bits (protocol step 2): atomic, CAS */
-  uint32_t refs;  /* CLOSED | count: atomic, CAS and fetch-add */
-  int fd;         /* written before the object is handed out */
-  uint8_t kind;   /* likewise */
-  uint32_t slot;  /* index in home's table: fixed for the slot's life */
-  uint32_t next_free;  /* free-list link: under home's lock */
-  weft__driver *home;  /* the reactor the fd is registered in */
-  weft__waitq rq, wq;  /* readers and writers waiting (and acceptors) */
+  uint64_t state;     /* gen | tick | bits (protocol step 2): atomic, CAS */
+  uint32_t refs;      /* CLOSED | count: atomic, CAS and fetch-add */
+  int fd;             /* written before the object is handed out */
+  uint8_t kind;       /* likewise */
+  uint32_t slot;      /* index in home's table: fixed for the slot's life */
+  uint32_t next_free; /* free-list link: under home's lock */
+  weft__driver *home; /* the reactor the fd is registered in */
+  weft__waitq rq, wq; /* readers and writers waiting (and acceptors) */
 };
 
 /* ---- io/reactor.c ---- */
@@ -95,8 +95,7 @@ int weft__io_enter(weft_io *io);
 void weft__io_leave(weft_io *io);
 /* Steps 3-5 after an EAGAIN seen with state s0: returns 0 to try again, or
  * -ETIMEDOUT, -ECANCELED, -EPERM. */
-int weft__io_wait_dir(weft_io *io, uint32_t dir, uint64_t s0,
-                      int64_t deadline);
+int weft__io_wait_dir(weft_io *io, uint32_t dir, uint64_t s0, int64_t deadline);
 /* Call after an operation completed without suspending: the cooperative
  * budget (DESIGN 3) yields once every WEFT__IO_BUDGET such completions on a
  * worker. */

@@ -187,7 +187,8 @@ void weft__io_unregister(weft_io *io) {
   epoll_ctl(d->epfd, EPOLL_CTL_DEL, io->fd, NULL);
   /* Step 3: a new generation, no readiness. Pairs with the reactor's CAS
    * (dispatch): an event read before the DEL now fails its check. */
-  uint64_t s = weft__io_state(io), ns;
+  uint64_t s = weft__io_state(io);
+  uint64_t ns;
   do
     ns = (uint64_t)(WEFT__IO_GEN(s) + 1) << 32;
   while (!ck_pr_cas_64_value(&io->state, s, ns, &s));
@@ -214,7 +215,8 @@ static void dispatch(weft__driver *d, uint64_t tag, uint32_t events) {
     bits |= WEFT__IO_R;
   if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
     bits |= WEFT__IO_W;
-  uint64_t s = weft__io_state(io), ns;
+  uint64_t s = weft__io_state(io);
+  uint64_t ns;
   do {
     if (WEFT__IO_GEN(s) != (uint32_t)(tag >> 32))
       return; /* a stale event: the object was closed since */

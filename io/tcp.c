@@ -101,8 +101,7 @@ static void tcp_nodelay(int fd, int family) {
 }
 
 static bool out_of_fds(int err) {
-  return err == -EMFILE || err == -ENFILE || err == -ENOBUFS ||
-         err == -ENOMEM;
+  return err == -EMFILE || err == -ENFILE || err == -ENOBUFS || err == -ENOMEM;
 }
 
 int weft_io_accept(weft_io *listener, weft_io **out,

@@ -7,8 +7,7 @@
 #include "io/io.h"
 #include "io/stream.h"
 
-static int unix_addr(const char *path, struct sockaddr_un *a,
-                     socklen_t *len) {
+static int unix_addr(const char *path, struct sockaddr_un *a, socklen_t *len) {
   if (!path || !*path)
     return -EINVAL;
   size_t n = strlen(path);

@@ -36,8 +36,8 @@ static bool rescue(weft__runtime *rt, weft__worker *w, int64_t now) {
   int polled = 0;
   if (weft__driver_sources(w->driver) > 0)
     polled = weft__driver_poll(w->driver, 0);
-  if (!weft__ring_is_empty(&w->ring) || weft__load_relaxed(&w->lifo) ||
-      fired || polled > 0)
+  if (!weft__ring_is_empty(&w->ring) || weft__load_relaxed(&w->lifo) || fired ||
+      polled > 0)
     weft__multi_notify(rt);
   return true;
 }

@@ -137,7 +137,8 @@ int weft_io_local_addr(const weft_io *io, struct sockaddr_storage *addr,
                        socklen_t *len);
 int weft_io_local_port(const weft_io *io);
 
-/* ---- addresses ------------------------------------------------------------ */
+/* ---- addresses ------------------------------------------------------------
+ */
 
 /* Fills *addr and *len from a numeric IPv4 ("127.0.0.1") or IPv6 ("::1",
  * "[::1]") address and a port; NULL or "" means the IPv4 wildcard. Host
@@ -190,7 +191,8 @@ int weft_io_accept(weft_io *listener, weft_io **out,
 int weft_tcp_connect(const char *host, uint16_t port, int64_t deadline,
                      weft_io **out);
 
-/* ---- UDP ------------------------------------------------------------------ */
+/* ---- UDP ------------------------------------------------------------------
+ */
 
 /* A UDP socket bound to a numeric address and port (port 0: any). Does not
  * suspend. Returns 0, -EINVAL, -EADDRINUSE, -EPERM, ... */

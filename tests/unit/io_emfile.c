@@ -44,8 +44,7 @@ static int handler(void *arg, void **res) {
   char b;
   ssize_t n;
   while ((n = weft_io_read(c, &b, 1, weft_now_ns() + 10000 * MS)) > 0)
-    CHECK_EQ(weft_io_write_all(c, &b, 1, weft_now_ns() + 10000 * MS, NULL),
-             0);
+    CHECK_EQ(weft_io_write_all(c, &b, 1, weft_now_ns() + 10000 * MS, NULL), 0);
   CHECK_EQ(n, 0);
   CHECK_EQ(weft_io_close(c), 0);
   served++;
@@ -71,8 +70,7 @@ static int main_task(void *arg, void **res) {
   CHECK_EQ(write(port_pipe[1], &p, sizeof p), sizeof p);
   for (int i = 0; i < N; i++) {
     weft_io *c;
-    CHECK_EQ(weft_io_accept(l, &c, NULL, NULL, weft_now_ns() + 20000 * MS),
-             0);
+    CHECK_EQ(weft_io_accept(l, &c, NULL, NULL, weft_now_ns() + 20000 * MS), 0);
     open_now++;
     open_max = open_now > open_max ? open_now : open_max;
     weft_task *t;
@@ -83,8 +81,7 @@ static int main_task(void *arg, void **res) {
     CHECK_EQ(weft_sleep_ms(1), 0);
   CHECK_EQ(setrlimit(RLIMIT_NOFILE, &old), 0);
   CHECK_EQ(weft_io_close(l), 0);
-  fprintf(stderr, "   %d served, at most %d open at once\n", served,
-          open_max);
+  fprintf(stderr, "   %d served, at most %d open at once\n", served, open_max);
   CHECK(open_max < N); /* the limit did bite */
   return 0;
 }

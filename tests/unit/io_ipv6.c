@@ -58,9 +58,8 @@ static int main_task(void *arg, void **res) {
   struct sockaddr_storage a2;
   socklen_t l2;
   CHECK_EQ(weft_io_local_addr(u2, &a2, &l2), 0);
-  CHECK_EQ(weft_udp_send(u1, "v6", 2, (struct sockaddr *)&a2, l2,
-                         DL(1000 * MS)),
-           2);
+  CHECK_EQ(
+      weft_udp_send(u1, "v6", 2, (struct sockaddr *)&a2, l2, DL(1000 * MS)), 2);
   CHECK_EQ(weft_udp_recv(u2, b, 3, &from, NULL, DL(1000 * MS)), 2);
   CHECK_EQ(from.ss_family, AF_INET6);
   CHECK_EQ(weft_io_close(u1), 0);

@@ -132,8 +132,7 @@ static int mig_main(void *arg, void **res) {
     v++;
     CHECK_EQ(weft_io_write_all(c, &v, sizeof v, DL(5000 * MS), NULL), 0);
   }
-  fprintf(stderr, "   %d moves between workers in %d rounds\n", moves,
-          ROUNDS);
+  fprintf(stderr, "   %d moves between workers in %d rounds\n", moves, ROUNDS);
   CHECK(seen[0] && seen[1]);
   CHECK(moves >= 2);
   CHECK_EQ(weft_io_close(c), 0);
@@ -259,8 +258,7 @@ static int budget_main(void *arg, void **res) {
   weft__store_release(&done, 1u);
   CHECK_EQ(weft_await(o, NULL), 0);
   weft_detach(o);
-  fprintf(stderr, "   the other task ran %d times during 4096 reads\n",
-          during);
+  fprintf(stderr, "   the other task ran %d times during 4096 reads\n", during);
   CHECK(during >= 4096 / 128 - 1);
   CHECK(during <= 4096 / 128 + 1);
   CHECK_EQ(weft_io_close(a), 0);

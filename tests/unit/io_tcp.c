@@ -293,8 +293,7 @@ static int tt_main(void *arg, void **res) {
     char m[16], e[16];
     int len = snprintf(m, sizeof m, "msg %d", i);
     CHECK_EQ(weft_io_write_all(c, m, (size_t)len, DL(5000 * MS), NULL), 0);
-    CHECK_EQ(weft_io_read_exactly(c, e, (size_t)len, DL(5000 * MS), NULL),
-             len);
+    CHECK_EQ(weft_io_read_exactly(c, e, (size_t)len, DL(5000 * MS), NULL), len);
     CHECK(memcmp(m, e, (size_t)len) == 0);
   }
   CHECK_EQ(weft_io_shutdown(c, SHUT_WR), 0);

@@ -29,8 +29,7 @@ static inline int peer_connect(uint16_t port, bool v6) {
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   int r;
   if (v6) {
-    struct sockaddr_in6 a = {.sin6_family = AF_INET6,
-                             .sin6_port = htons(port)};
+    struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
     inet_pton(AF_INET6, "::1", &a.sin6_addr);
     r = connect(fd, (struct sockaddr *)&a, sizeof a);
   } else {
