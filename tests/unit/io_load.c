@@ -112,7 +112,7 @@ static int mig_main(void *arg, void **res) {
   weft_io *l = listen_any(), *c;
   peer = peer_start(mig_peer, NULL);
   CHECK_EQ(weft_io_accept(l, &c, NULL, NULL, DL(5000 * MS)), 0);
-  weft__store_relaxed(&spin_ms, 10u);
+  weft__store_relaxed(&spin_ms, 30u);
   bool seen[2] = {false, false};
   int moves = 0, last = weft_worker_index();
   for (int i = 0; i < ROUNDS; i++) {
