@@ -54,7 +54,7 @@ static ssize_t write_nosigpipe(int fd, const struct iovec *iov, int n) {
 
 WEFT_NOINLINE ssize_t weft__sys_write(int fd, const void *buf, size_t len,
                                       int kind) {
-  if (kind == WEFT__IO_SOCKET)
+  if (!(kind & WEFT__IO_OTHER))
     return RETRY(send(fd, buf, len, MSG_NOSIGNAL));
   struct iovec v = {(void *)(uintptr_t)buf, len};
   return write_nosigpipe(fd, &v, 1);
@@ -62,7 +62,7 @@ WEFT_NOINLINE ssize_t weft__sys_write(int fd, const void *buf, size_t len,
 
 WEFT_NOINLINE ssize_t weft__sys_writev(int fd, const struct iovec *iov, int n,
                                        int kind) {
-  if (kind != WEFT__IO_SOCKET)
+  if (kind & WEFT__IO_OTHER)
     return write_nosigpipe(fd, iov, n);
   struct msghdr m = {.msg_iov = (struct iovec *)(uintptr_t)iov,
                      .msg_iovlen = (size_t)n};

@@ -97,13 +97,50 @@ int weft_io_close(weft_io *io) {
   return 0;
 }
 
+/* A stream's short read (some bytes, fewer than asked) drained it: step
+ * 3's clearing, done without the EAGAIN read that would prove it, and the
+ * next read waits for an event before its system call. The CAS from s0
+ * fails if an event came since the read began, as in step 3. Not after a
+ * hang-up (HUP in s0): the end of stream may still be there to read, and
+ * no edge would ever announce it again. */
+static ssize_t read_stream(weft_io *io, void *buf, size_t len,
+                           int64_t deadline) {
+  ssize_t r;
+  bool waited = false;
+  for (;;) {
+    uint64_t s0 = weft__io_state(io);
+    if (!(s0 & WEFT__IO_R)) { /* drained by the last read: wait first */
+      r = weft__io_wait_dir(io, WEFT__IO_R, s0, deadline);
+      if (r)
+        return r;
+      waited = true;
+      s0 = weft__io_state(io);
+    }
+    r = weft__sys_read(io->fd, buf, len);
+    if (r > 0 && (size_t)r < len && !(s0 & WEFT__IO_HUP))
+      ck_pr_cas_64(&io->state, s0, s0 & ~(uint64_t)WEFT__IO_R);
+    if (r != -EAGAIN)
+      break;
+    r = weft__io_wait_dir(io, WEFT__IO_R, s0, deadline);
+    if (r)
+      return r;
+    waited = true;
+  }
+  if (!waited)
+    weft__io_budget();
+  return r;
+}
+
 ssize_t weft_io_read(weft_io *io, void *buf, size_t len, int64_t deadline) {
   if (!io || (!buf && len))
     return -EINVAL;
   ssize_t r = weft__io_enter(io);
   if (r)
     return r;
-  IO_LOOP(io, WEFT__IO_R, deadline, weft__sys_read(io->fd, buf, len), r);
+  if (io->kind & WEFT__IO_STREAM)
+    r = read_stream(io, buf, len, deadline);
+  else
+    IO_LOOP(io, WEFT__IO_R, deadline, weft__sys_read(io->fd, buf, len), r);
   weft__io_leave(io);
   return r;
 }

@@ -53,8 +53,9 @@
 #include "weft/io.h"
 
 enum {
-  WEFT__IO_R = 1u, /* readable (or end of stream, or an error) */
-  WEFT__IO_W = 2u, /* writable (or an error) */
+  WEFT__IO_R = 1u,   /* readable (or end of stream, or an error) */
+  WEFT__IO_W = 2u,   /* writable (or an error) */
+  WEFT__IO_HUP = 4u, /* the peer hung up or an error came: never cleared */
 };
 #define WEFT__IO_TICK_ONE ((uint64_t)1 << 8)
 #define WEFT__IO_TICK_MASK ((uint64_t)0xffffff << 8)
@@ -62,9 +63,11 @@ enum {
 
 #define WEFT__IO_CLOSED 0x80000000u
 
-/* What the fd is: decides the write call (send with MSG_NOSIGNAL for
- * sockets; write with SIGPIPE blocked for the rest). */
-enum { WEFT__IO_SOCKET = 0, WEFT__IO_OTHER = 1 };
+/* What the fd is (flags): OTHER decides the write call (send with
+ * MSG_NOSIGNAL for sockets; write with SIGPIPE blocked for the rest);
+ * STREAM says that a read shorter than asked drained the fd (a stream
+ * socket, a pipe; not a datagram socket, not a listener). */
+enum { WEFT__IO_SOCKET = 0, WEFT__IO_OTHER = 1, WEFT__IO_STREAM = 2 };
 
 struct weft_io {
   uint64_t state;     /* gen | tick | bits (protocol step 2): atomic, CAS */

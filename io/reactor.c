@@ -215,6 +215,8 @@ static void dispatch(weft__driver *d, uint64_t tag, uint32_t events) {
     bits |= WEFT__IO_R;
   if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
     bits |= WEFT__IO_W;
+  if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+    bits |= WEFT__IO_HUP;
   uint64_t s = weft__io_state(io);
   uint64_t ns;
   do {
@@ -223,9 +225,15 @@ static void dispatch(weft__driver *d, uint64_t tag, uint32_t events) {
     ns = (s & ~WEFT__IO_TICK_MASK) |
          ((s + WEFT__IO_TICK_ONE) & WEFT__IO_TICK_MASK) | bits;
   } while (!ck_pr_cas_64_value(&io->state, s, ns, &s));
-  if (bits & WEFT__IO_R)
+  /* Only a direction this event made ready can have waiters to wake: a
+   * waiter links itself only after it saw its bit clear under its queue's
+   * lock (step 4), and the event that last set the bit, whose CAS came
+   * after that look, wakes it. So an event on a connection nobody waits to
+   * write to (most events say "writable" too) takes no lock for it. */
+  uint32_t newly = bits & ~(uint32_t)s;
+  if (newly & WEFT__IO_R)
     weft__waitq_wake_all(&io->rq, 0);
-  if (bits & WEFT__IO_W)
+  if (newly & WEFT__IO_W)
     weft__waitq_wake_all(&io->wq, 0);
 }
 

@@ -121,7 +121,7 @@ int weft_io_accept(weft_io *listener, weft_io **out,
             weft__sys_accept(listener->fd, &ss, &len), fd);
     if (fd >= 0) {
       tcp_nodelay(fd, ss.ss_family);
-      err = weft__io_register(fd, WEFT__IO_SOCKET, out);
+      err = weft__io_register(fd, WEFT__IO_SOCKET | WEFT__IO_STREAM, out);
       if (err)
         weft__sys_close(fd);
       break;
@@ -164,7 +164,7 @@ int weft__stream_connect(const struct sockaddr *a, socklen_t len,
   if (fd < 0)
     return fd;
   weft_io *io;
-  int err = weft__io_register(fd, WEFT__IO_SOCKET, &io);
+  int err = weft__io_register(fd, WEFT__IO_SOCKET | WEFT__IO_STREAM, &io);
   if (err) {
     weft__sys_close(fd);
     return err;

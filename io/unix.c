@@ -50,13 +50,13 @@ int weft_pipe(weft_io *ends[2]) {
   int err = weft__sys_pipe(fds);
   if (err)
     return err;
-  err = weft__io_register(fds[0], WEFT__IO_OTHER, &ends[0]);
+  err = weft__io_register(fds[0], WEFT__IO_OTHER | WEFT__IO_STREAM, &ends[0]);
   if (err) {
     weft__sys_close(fds[0]);
     weft__sys_close(fds[1]);
     return err;
   }
-  err = weft__io_register(fds[1], WEFT__IO_OTHER, &ends[1]);
+  err = weft__io_register(fds[1], WEFT__IO_OTHER | WEFT__IO_STREAM, &ends[1]);
   if (err) {
     weft_io_close(ends[0]);
     weft__sys_close(fds[1]);

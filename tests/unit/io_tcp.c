@@ -13,6 +13,7 @@
 
 #include "peer.h"
 #include "rt/atomic.h"
+#include "rt/task.h"
 
 #define MS ((int64_t)1000000)
 #define DL(ns) (weft_now_ns() + (ns))
@@ -145,6 +146,9 @@ static int half_main(void *arg, void **res) {
   weft_io *l = listen_any(), *c;
   peer = peer_start(half_peer, NULL);
   CHECK_EQ(weft_io_accept(l, &c, NULL, NULL, WEFT_NO_DEADLINE), 0);
+  /* The data and the end arrive before the first read: a short read must
+   * not be taken for "drained, wait for an edge" (no edge would come). */
+  CHECK_EQ(weft_sleep_ms(20), 0);
   char b[16];
   size_t got = 0;
   /* read_exactly stops at the end of stream with what it has. */
@@ -356,10 +360,14 @@ static int wait_main(void *arg, void **res) {
 
 /* ---- close race: one task closes while another waits on the fd -------- */
 
+static uint32_t waiting; /* atomic: the waiter is about to read */
+static weft_task *waiter_task;
+
 static int race_waiter(void *arg, void **res) {
   (void)res;
   weft_io *c = arg;
   char b;
+  weft__store_release(&waiting, 1u); /* its next suspension is the read */
   ssize_t r = weft_io_read(c, &b, 1, DL(5000 * MS));
   CHECK_EQ(r, -ECANCELED);
   CHECK_EQ(weft_io_read(c, &b, 1, DL(5000 * MS)), -EBADF);
@@ -369,6 +377,10 @@ static int race_waiter(void *arg, void **res) {
 static int race_closer(void *arg, void **res) {
   (void)res;
   weft_io *c = arg;
+  /* Until the waiter is parked in its read (internals: its state word). */
+  while (!weft__load_acquire(&waiting) ||
+         (weft__load_acquire(&waiter_task->state) & WEFT__T_RUNNING))
+    CHECK_EQ(weft_yield(), 0);
   CHECK_EQ(weft_sleep_ns((rand() % 2000) * 1000), 0);
   CHECK_EQ(weft_io_close(c), 0);
   return 0;
@@ -385,8 +397,9 @@ static int race_main(void *arg, void **res) {
     weft_spawn_opts o0 = {.pinned = true, .worker = 0};
     weft_spawn_opts o1 = {.pinned = true, .worker = nw - 1};
     weft_task *w, *k;
+    weft__store_relaxed(&waiting, 0u);
     CHECK_EQ(weft_spawn_opt(&w, race_waiter, s, &o0), 0);
-    CHECK_EQ(weft_sleep_ms(1), 0); /* the waiter is waiting */
+    waiter_task = w;
     CHECK_EQ(weft_spawn_opt(&k, race_closer, s, &o1), 0);
     CHECK_EQ(weft_await(w, NULL), 0);
     CHECK_EQ(weft_await(k, NULL), 0);
