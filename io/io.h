@@ -11,11 +11,16 @@
  *     event (bits 8-31) and the readiness bits (bits 0-7). The reactor
  *     applies an event with one CAS: only if the generation still matches
  *     the tag, it sets the bits and bumps the tick; then it wakes the
- *     waiters of the direction(s) the event makes ready.
+ *     waiters of the direction(s) whose bit the event set (a bit already
+ *     set has no waiters: see dispatch in io/reactor.c). HUP (peer hang-up
+ *     or error) is sticky: nothing clears it.
  *  3. An operation loads `state` (s0), then makes its system call. On EAGAIN
  *     it clears its readiness bit with a CAS from s0: if an event came since
  *     s0 (the tick moved) the CAS fails and it simply tries the call again,
- *     so an edge is never lost.
+ *     so an edge is never lost. A stream read that returns fewer bytes than
+ *     asked also clears R from s0 (the fd was drained), unless HUP is set,
+ *     and the next read then waits before its system call: one EAGAIN read
+ *     saved per message.
  *  4. It then waits on the direction's wait queue (rt/waitq.h). Under the
  *     queue's lock it checks the bit once more before it links its waiter;
  *     the reactor bumps `state` before it takes the same lock to wake, so
