@@ -5,6 +5,7 @@
 #ifndef WEFT_H
 #define WEFT_H
 
+#include "weft/io.h"
 #include "weft/rt.h"
 
 #endif /* WEFT_H */

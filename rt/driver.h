@@ -16,7 +16,9 @@ void weft__driver_close(weft__driver *d);
 
 /* Waits for I/O events or a wake for at most timeout_ns (-1: no limit, 0:
  * just look). Returns the number of events handled (wakes included) or a
- * negative errno code. Owner worker only. */
+ * negative errno code. The owner worker; also the monitor thread with a zero
+ * timeout while the owner is stuck in a task (rt/monitor.c): event handling
+ * is atomic per I/O object, and each event goes to one of the two pollers. */
 int weft__driver_poll(weft__driver *d, int64_t timeout_ns);
 
 /* Makes a poll in progress (or the next one) return at once. Any thread. */
@@ -25,5 +27,18 @@ void weft__driver_wake(weft__driver *d);
 /* How many I/O sources are registered, beyond the wake channel: a worker in
  * asyncio order skips its per-batch zero-timeout poll when there are none. */
 int weft__driver_sources(const weft__driver *d);
+
+/* ---- what io/ asks of rt/ (rt/iowait.c) ---- */
+
+/* The driver of the worker running the calling thread, or NULL outside the
+ * runtime's workers: where an fd opened by the calling task is registered
+ * (its home). */
+weft__driver *weft__driver_current(void);
+
+/* Puts the calling task at the back of its worker's ready queue without
+ * looking at (or consuming) a pending cancellation: the cooperative budget
+ * (DESIGN 3) yields after an operation that completed, whose result must not
+ * be lost to a -ECANCELED. May switch. */
+void weft__driver_yield(void);
 
 #endif /* WEFT_RT_DRIVER_H */

@@ -28,7 +28,16 @@ static bool rescue(weft__runtime *rt, weft__worker *w, int64_t now) {
   weft__store_release(&rt->monitor_rescues, rt->monitor_rescues + 1);
   size_t fired =
       weft__timers_run(&w->timers, now, true, fire_from_monitor, NULL);
-  if (!weft__ring_is_empty(&w->ring) || weft__load_relaxed(&w->lifo) || fired)
+  /* Its reactor too, with a zero timeout: I/O events for fds homed on the
+   * stuck worker would otherwise wait for it. epoll_wait on another
+   * thread's epoll is safe, and io/reactor.c applies each event with a CAS,
+   * so the worker and this thread may both poll; the tasks woken here go to
+   * the inject queue, as the timers' do. */
+  int polled = 0;
+  if (weft__driver_sources(w->driver) > 0)
+    polled = weft__driver_poll(w->driver, 0);
+  if (!weft__ring_is_empty(&w->ring) || weft__load_relaxed(&w->lifo) || fired ||
+      polled > 0)
     weft__multi_notify(rt);
   return true;
 }

@@ -7,10 +7,10 @@
  * (backing off to 10 ms while nothing is stuck). A worker that is awake
  * (not parked) and whose tick has not moved for STUCK_NS is stuck: the
  * monitor fires its expired timers itself (a try-lock on the heap: it never
- * waits for the worker), which sends the woken tasks to the inject queue,
- * and, if the stuck worker has tasks queued, wakes a parked worker to come
- * and steal them. Only runtimes with more than one worker have a monitor:
- * with one, nobody else could run the tasks.
+ * waits for the worker) and polls its reactor with a zero timeout, which
+ * sends the woken tasks to the inject queue, and, if the stuck worker has tasks
+ * queued, wakes a parked worker to come and steal them. Only runtimes with more
+ * than one worker have a monitor: with one, nobody else could run the tasks.
  */
 #ifndef WEFT_RT_MONITOR_H
 #define WEFT_RT_MONITOR_H

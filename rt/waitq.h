@@ -30,6 +30,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "rt/atomic.h"
 
@@ -84,5 +85,16 @@ bool weft__waitq_remove(weft__waitq *q, weft__waiter *w);
 bool weft__waitq_wake_one(weft__waitq *q, int status, void *value);
 /* Wakes every waiter, in the order they came. Any thread. */
 void weft__waitq_wake_all(weft__waitq *q, int status);
+
+/* Steps 1, 2 and 4 for the calling task, with a deadline (rt/iowait.c):
+ * locks q; if ready(ctx) holds, returns 0 without waiting; else links a
+ * waiter and parks until a waker gives it a status (returned), the deadline
+ * (absolute, weft_now_ns; -1 for none) passes (-ETIMEDOUT), or the task is
+ * cancelled (-ECANCELED, the cancellation consumed). A pending cancellation
+ * is delivered before anything else. The deadline is a timer on the
+ * current worker's heap with sleep's generation protocol (rt/timer.h).
+ * Returns -EPERM outside a task. May switch. */
+int weft__waitq_block(weft__waitq *q, bool (*ready)(void *ctx), void *ctx,
+                      int64_t deadline);
 
 #endif /* WEFT_RT_WAITQ_H */

@@ -11,6 +11,7 @@ packages=(
   libudev-dev        # named by hwloc.pc's Libs.private: pkg-config --static weft
   libbenchmark-dev   # bench/
   libhttp-parser-dev # the HTTP example
+  curl socat         # tests/examples: real clients against the servers
   python3            # tests/conformance: the asyncio side
   clang-format clang-tidy # scripts/lint.sh
   valgrind
