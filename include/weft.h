@@ -6,5 +6,6 @@
 #define WEFT_H
 
 #include "weft/rt.h"
+#include "weft/stats.h"
 
 #endif /* WEFT_H */
