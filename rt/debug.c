@@ -29,22 +29,38 @@ void weft__debug_slice_begin(weft__worker *w) {
   if (!w->rt->cfg.debug && !w->trace)
     return;
   int64_t now = weft_now_ns();
-  if (w->rt->cfg.debug)
+  w->prev_slice_task = w->slice_task; /* its end is still to come */
+  w->prev_slice_start = w->slice_start;
+  if (w->rt->cfg.debug) {
     slice_publish(w, t, now);
-  else
-    w->slice_start = now; /* owner only without a monitor reading it */
+  } else { /* owner only without a monitor reading them */
+    w->slice_task = t;
+    w->slice_start = now;
+  }
 }
 
 void weft__debug_slice_end(weft__worker *w, const weft_task *t) {
   if (!w->rt->cfg.debug && !w->trace)
     return;
-  int64_t now = weft_now_ns();
-  int64_t ran = now - w->slice_start;
-  WEFT__TRACE_SLICE(w, t, w->slice_start, ran);
-  if (!w->rt->cfg.debug)
-    return;
-  slice_publish(w, NULL, w->slice_start);
-  if ((double)ran < w->rt->cfg.slow_task_seconds * 1e9)
+  int64_t start;
+  bool current = t == w->slice_task;
+  if (current) {
+    start = w->slice_start;
+  } else if (t == w->prev_slice_task) { /* ended after a direct switch */
+    start = w->prev_slice_start;
+    w->prev_slice_task = NULL;
+  } else {
+    return; /* an eager spawner's slice, already ended by its child's */
+  }
+  int64_t ran = weft_now_ns() - start;
+  WEFT__TRACE_SLICE(w, t, start, ran);
+  if (current) {
+    if (w->rt->cfg.debug)
+      slice_publish(w, NULL, start);
+    else
+      w->slice_task = NULL;
+  }
+  if (!w->rt->cfg.debug || (double)ran < w->rt->cfg.slow_task_seconds * 1e9)
     return;
   char what[200];
   weft__task_describe(t, what, sizeof what);
@@ -191,8 +207,8 @@ void weft__debug_report_handles(weft__runtime *rt, bool report) {
       char what[200];
       weft__task_describe(h->task, what, sizeof what);
       fprintf(stderr,
-              "weft: debug: %s was neither awaited nor detached (its "
-              "handle was dropped without weft_await or weft_detach)\n",
+              "weft: debug: %s was neither awaited nor detached: call "
+              "weft_await or weft_detach on its handle\n",
               what);
     }
     h->task->dbg = NULL;

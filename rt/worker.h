@@ -93,6 +93,10 @@ typedef struct weft__worker {
                             writes, the monitor reads (atomic) */
   weft_task *slice_task; /* that task, NULL between slices: atomic */
   uint64_t slice_seq;    /* bumped at each slice start and end: atomic */
+  /* A direct switch starts the next slice before the previous task's is
+   * ended (rt/run.c, step 2): that one's start is kept here (owner). */
+  const weft_task *prev_slice_task;
+  int64_t prev_slice_start;
   struct weft__trace_buf *trace_buf; /* owner writes; read after join */
   weft__runq runq; /* ready tasks, asyncio order (owner only) */
   /* The work-stealing side (rt/multi.c), with more than one worker: */
