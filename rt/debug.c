@@ -29,8 +29,9 @@ void weft__debug_slice_begin(weft__worker *w) {
   if (!w->rt->cfg.debug && !w->trace)
     return;
   int64_t now = weft_now_ns();
-  w->prev_slice_task = w->slice_task; /* its end is still to come */
+  w->prev_slice_task = w->slice_task; /* its end is still to come, but */
   w->prev_slice_start = w->slice_start;
+  w->prev_slice_end = now; /* it stopped running now */
   if (w->rt->cfg.debug) {
     slice_publish(w, t, now);
   } else { /* owner only without a monitor reading them */
@@ -42,17 +43,18 @@ void weft__debug_slice_begin(weft__worker *w) {
 void weft__debug_slice_end(weft__worker *w, const weft_task *t) {
   if (!w->rt->cfg.debug && !w->trace)
     return;
-  int64_t start;
+  int64_t start, ran;
   bool current = t == w->slice_task;
   if (current) {
     start = w->slice_start;
+    ran = weft_now_ns() - start;
   } else if (t == w->prev_slice_task) { /* ended after a direct switch */
     start = w->prev_slice_start;
+    ran = w->prev_slice_end - start;
     w->prev_slice_task = NULL;
   } else {
     return; /* an eager spawner's slice, already ended by its child's */
   }
-  int64_t ran = weft_now_ns() - start;
   WEFT__TRACE_SLICE(w, t, start, ran);
   if (current) {
     if (w->rt->cfg.debug)

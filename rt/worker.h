@@ -96,7 +96,7 @@ typedef struct weft__worker {
   /* A direct switch starts the next slice before the previous task's is
    * ended (rt/run.c, step 2): that one's start is kept here (owner). */
   const weft_task *prev_slice_task;
-  int64_t prev_slice_start;
+  int64_t prev_slice_start, prev_slice_end;
   struct weft__trace_buf *trace_buf; /* owner writes; read after join */
   weft__runq runq; /* ready tasks, asyncio order (owner only) */
   /* The work-stealing side (rt/multi.c), with more than one worker: */
