@@ -67,6 +67,12 @@ int weft__trace_start(weft__runtime *rt, uint64_t cap) {
 
 /* A JSON string body: quotes, backslashes and control characters escaped. */
 static void json_str(FILE *f, const char *s) {
+  if (!strpbrk(s, "\"\\\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r"
+                  "\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a"
+                  "\x1b\x1c\x1d\x1e\x1f")) {
+    fputs(s, f); /* the common case: nothing to escape */
+    return;
+  }
   for (; *s; s++) {
     unsigned char c = (unsigned char)*s;
     if (c == '"' || c == '\\')
@@ -78,56 +84,99 @@ static void json_str(FILE *f, const char *s) {
   }
 }
 
-/* Microseconds since t0, as trace-event "ts" wants them. */
-static double us(int64_t ns, int64_t t0) { return (double)(ns - t0) / 1e3; }
+/* Nanoseconds as microseconds with three decimals ("ts" and "dur" are in
+ * microseconds), by integer formatting: printf's %f costs thousands of
+ * instructions an event. */
+static void put_us(FILE *f, int64_t ns) {
+  char buf[32];
+  char *p = buf + sizeof buf;
+  *--p = '\0';
+  uint64_t v = ns < 0 ? 0 : (uint64_t)ns;
+  for (int i = 0; i < 3; i++, v /= 10)
+    *--p = (char)('0' + v % 10);
+  *--p = '.';
+  do {
+    *--p = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  fputs(p, f);
+}
+
+static void put_int(FILE *f, int64_t v) {
+  char buf[24];
+  char *p = buf + sizeof buf;
+  *--p = '\0';
+  uint64_t u = v < 0 ? (uint64_t)-v : (uint64_t)v;
+  do {
+    *--p = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (v < 0)
+    *--p = '-';
+  fputs(p, f);
+}
 
 static void task_label(FILE *f, const trace_ev *e) {
-  if (e->name[0])
+  if (e->name[0]) {
     json_str(f, e->name);
-  else if (e->file) {
+  } else if (e->file) {
     json_str(f, e->file);
-    fprintf(f, ":%d", e->line);
+    fputc(':', f);
+    put_int(f, e->line);
   }
 }
 
 static void write_event(FILE *f, int tid, const trace_ev *e, int64_t t0) {
-  fprintf(f, ",\n{\"pid\":1,\"tid\":%d,\"ts\":%.3f,", tid, us(e->ts, t0));
+  fputs(",\n{\"pid\":1,\"tid\":", f);
+  put_int(f, tid);
+  fputs(",\"ts\":", f);
+  put_us(f, e->ts - t0);
   switch (e->kind) {
   case WEFT__TR_SLICE:
-    fprintf(f, "\"ph\":\"X\",\"dur\":%.3f,\"cat\":\"task\",\"name\":\"",
-            (double)e->dur / 1e3);
+    fputs(",\"ph\":\"X\",\"dur\":", f);
+    put_us(f, e->dur);
+    fputs(",\"cat\":\"task\",\"name\":\"", f);
     task_label(f, e);
-    fprintf(f, "\",\"args\":{\"site\":\"");
+    fputs("\",\"args\":{\"site\":\"", f);
     json_str(f, e->file ? e->file : "?");
-    fprintf(f, ":%d\"}}", e->line);
+    fputc(':', f);
+    put_int(f, e->line);
+    fputs("\"}}", f);
     break;
   case WEFT__TR_PARK:
-    fprintf(f, "\"ph\":\"X\",\"dur\":%.3f,\"cat\":\"park\",\"name\":\"park\"}",
-            (double)e->dur / 1e3);
+    fputs(",\"ph\":\"X\",\"dur\":", f);
+    put_us(f, e->dur);
+    fputs(",\"cat\":\"park\",\"name\":\"park\"}", f);
     break;
   case WEFT__TR_UNPARK:
-    fprintf(f,
-            "\"ph\":\"i\",\"s\":\"t\",\"cat\":\"unpark\",\"name\":\"unpark\","
-            "\"args\":{\"woke\":%" PRId64 "}}",
-            e->a);
+    fputs(",\"ph\":\"i\",\"s\":\"t\",\"cat\":\"unpark\",\"name\":\"unpark\","
+          "\"args\":{\"woke\":",
+          f);
+    put_int(f, e->a);
+    fputs("}}", f);
     break;
   case WEFT__TR_STEAL:
-    fprintf(f,
-            "\"ph\":\"i\",\"s\":\"t\",\"cat\":\"steal\",\"name\":\"steal\","
-            "\"args\":{\"victim\":%" PRId64 ",\"tasks\":%" PRId64 "}}",
-            e->a, e->b);
+    fputs(",\"ph\":\"i\",\"s\":\"t\",\"cat\":\"steal\",\"name\":\"steal\","
+          "\"args\":{\"victim\":",
+          f);
+    put_int(f, e->a);
+    fputs(",\"tasks\":", f);
+    put_int(f, e->b);
+    fputs("}}", f);
     break;
   case WEFT__TR_TIMER:
-    fprintf(f, "\"ph\":\"i\",\"s\":\"t\",\"cat\":\"timer\",\"name\":\"timer\","
-               "\"args\":{\"task\":\"");
+    fputs(",\"ph\":\"i\",\"s\":\"t\",\"cat\":\"timer\",\"name\":\"timer\","
+          "\"args\":{\"task\":\"",
+          f);
     task_label(f, e);
-    fprintf(f, "\"}}");
+    fputs("\"}}", f);
     break;
   default: /* WEFT__TR_IO */
-    fprintf(f,
-            "\"ph\":\"i\",\"s\":\"t\",\"cat\":\"io\",\"name\":\"io\","
-            "\"args\":{\"events\":%" PRId64 "}}",
-            e->b);
+    fputs(",\"ph\":\"i\",\"s\":\"t\",\"cat\":\"io\",\"name\":\"io\","
+          "\"args\":{\"events\":",
+          f);
+    put_int(f, e->b);
+    fputs("}}", f);
     break;
   }
 }
