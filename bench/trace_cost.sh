@@ -56,6 +56,14 @@ printf "  %-28s %14s %14s %10s\n" build "Ir at $n1" "Ir at $n2" "Ir/yield"
 count trace-out off
 count trace-in off
 count trace-in on WEFT_TRACE="$root/trace.json" WEFT_TRACE_EVENTS=$((2 * n2))
-echo "  (on: the trace's writing at shutdown included; by function:)"
-callgrind_annotate --inclusive=yes "$root/trace-in/on.$n2.out" 2>/dev/null |
-  grep -E 'weft__trace_(finish|add)' | head -n 2 || true
+# The writing at shutdown apart: weft__trace_finish's inclusive count.
+fin() {
+  callgrind_annotate --inclusive=yes "$root/trace-in/on.$1.out" 2>/dev/null |
+    awk '/weft__trace_finish/ { gsub(",", "", $1); print $1; exit }'
+}
+f1=$(fin $n1)
+f2=$(fin $n2)
+i1=$(sed -n 's/^summary: //p' "$root/trace-in/on.$n1.out")
+i2=$(sed -n 's/^summary: //p' "$root/trace-in/on.$n2.out")
+awk -v a="$i1" -v b="$i2" -v fa="$f1" -v fb="$f2" -v n1="$n1" -v n2="$n2" \
+  'BEGIN { printf "  on, recording only: %.2f Ir/yield; writing the JSON at shutdown: %.2f Ir/yield\n", ((b - fb) - (a - fa)) / (n2 - n1), (fb - fa) / (n2 - n1) }'

@@ -67,20 +67,16 @@ int weft__trace_start(weft__runtime *rt, uint64_t cap) {
 
 /* A JSON string body: quotes, backslashes and control characters escaped. */
 static void json_str(FILE *f, const char *s) {
-  if (!strpbrk(s, "\"\\\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r"
-                  "\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a"
-                  "\x1b\x1c\x1d\x1e\x1f")) {
-    fputs(s, f); /* the common case: nothing to escape */
-    return;
-  }
   for (; *s; s++) {
     unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\')
-      fprintf(f, "\\%c", c);
-    else if (c < 0x20)
+    if (c == '"' || c == '\\') {
+      putc_unlocked('\\', f);
+      putc_unlocked((int)c, f);
+    } else if (c < 0x20) {
       fprintf(f, "\\u%04x", c);
-    else
-      fputc(c, f);
+    } else {
+      putc_unlocked((int)c, f);
+    }
   }
 }
 
@@ -99,7 +95,7 @@ static void put_us(FILE *f, int64_t ns) {
     *--p = (char)('0' + v % 10);
     v /= 10;
   } while (v);
-  fputs(p, f);
+  fputs_unlocked(p, f);
 }
 
 static void put_int(FILE *f, int64_t v) {
@@ -113,7 +109,7 @@ static void put_int(FILE *f, int64_t v) {
   } while (u);
   if (v < 0)
     *--p = '-';
-  fputs(p, f);
+  fputs_unlocked(p, f);
 }
 
 static void task_label(FILE *f, const trace_ev *e) {
@@ -121,62 +117,65 @@ static void task_label(FILE *f, const trace_ev *e) {
     json_str(f, e->name);
   } else if (e->file) {
     json_str(f, e->file);
-    fputc(':', f);
+    putc_unlocked(':', f);
     put_int(f, e->line);
   }
 }
 
 static void write_event(FILE *f, int tid, const trace_ev *e, int64_t t0) {
-  fputs(",\n{\"pid\":1,\"tid\":", f);
+  fputs_unlocked(",\n{\"pid\":1,\"tid\":", f);
   put_int(f, tid);
-  fputs(",\"ts\":", f);
+  fputs_unlocked(",\"ts\":", f);
   put_us(f, e->ts - t0);
   switch (e->kind) {
   case WEFT__TR_SLICE:
-    fputs(",\"ph\":\"X\",\"dur\":", f);
+    fputs_unlocked(",\"ph\":\"X\",\"dur\":", f);
     put_us(f, e->dur);
-    fputs(",\"cat\":\"task\",\"name\":\"", f);
+    fputs_unlocked(",\"cat\":\"task\",\"name\":\"", f);
     task_label(f, e);
-    fputs("\",\"args\":{\"site\":\"", f);
+    fputs_unlocked("\",\"args\":{\"site\":\"", f);
     json_str(f, e->file ? e->file : "?");
-    fputc(':', f);
+    putc_unlocked(':', f);
     put_int(f, e->line);
-    fputs("\"}}", f);
+    fputs_unlocked("\"}}", f);
     break;
   case WEFT__TR_PARK:
-    fputs(",\"ph\":\"X\",\"dur\":", f);
+    fputs_unlocked(",\"ph\":\"X\",\"dur\":", f);
     put_us(f, e->dur);
-    fputs(",\"cat\":\"park\",\"name\":\"park\"}", f);
+    fputs_unlocked(",\"cat\":\"park\",\"name\":\"park\"}", f);
     break;
   case WEFT__TR_UNPARK:
-    fputs(",\"ph\":\"i\",\"s\":\"t\",\"cat\":\"unpark\",\"name\":\"unpark\","
-          "\"args\":{\"woke\":",
-          f);
+    fputs_unlocked(
+        ",\"ph\":\"i\",\"s\":\"t\",\"cat\":\"unpark\",\"name\":\"unpark\","
+        "\"args\":{\"woke\":",
+        f);
     put_int(f, e->a);
-    fputs("}}", f);
+    fputs_unlocked("}}", f);
     break;
   case WEFT__TR_STEAL:
-    fputs(",\"ph\":\"i\",\"s\":\"t\",\"cat\":\"steal\",\"name\":\"steal\","
-          "\"args\":{\"victim\":",
-          f);
+    fputs_unlocked(
+        ",\"ph\":\"i\",\"s\":\"t\",\"cat\":\"steal\",\"name\":\"steal\","
+        "\"args\":{\"victim\":",
+        f);
     put_int(f, e->a);
-    fputs(",\"tasks\":", f);
+    fputs_unlocked(",\"tasks\":", f);
     put_int(f, e->b);
-    fputs("}}", f);
+    fputs_unlocked("}}", f);
     break;
   case WEFT__TR_TIMER:
-    fputs(",\"ph\":\"i\",\"s\":\"t\",\"cat\":\"timer\",\"name\":\"timer\","
-          "\"args\":{\"task\":\"",
-          f);
+    fputs_unlocked(
+        ",\"ph\":\"i\",\"s\":\"t\",\"cat\":\"timer\",\"name\":\"timer\","
+        "\"args\":{\"task\":\"",
+        f);
     task_label(f, e);
-    fputs("\"}}", f);
+    fputs_unlocked("\"}}", f);
     break;
   default: /* WEFT__TR_IO */
-    fputs(",\"ph\":\"i\",\"s\":\"t\",\"cat\":\"io\",\"name\":\"io\","
-          "\"args\":{\"events\":",
-          f);
+    fputs_unlocked(",\"ph\":\"i\",\"s\":\"t\",\"cat\":\"io\",\"name\":\"io\","
+                   "\"args\":{\"events\":",
+                   f);
     put_int(f, e->b);
-    fputs("}}", f);
+    fputs_unlocked("}}", f);
     break;
   }
 }
@@ -193,6 +192,7 @@ int weft__trace_finish(weft__runtime *rt, const char *path) {
       t0 = b->ev[0].ts;
   }
   if (f) {
+    flockfile(f); /* once: the _unlocked calls below */
     fprintf(f, "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n");
     fprintf(f, "{\"pid\":1,\"ph\":\"M\",\"name\":\"process_name\","
                "\"args\":{\"name\":\"weft\"}}");
@@ -210,6 +210,7 @@ int weft__trace_finish(weft__runtime *rt, const char *path) {
         write_event(f, i, &b->ev[k], t0);
     }
     fprintf(f, "\n]}\n");
+    funlockfile(f);
     if (fclose(f) != 0 && !err)
       err = -EIO;
   }
