@@ -36,8 +36,13 @@ count() { # count NAME LABEL [ENV...]: instructions per yield
   local name=$1 label=$2
   shift 2
   local d=$root/$name i1 i2
+  local vg=()
+  local envs=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do envs+=("$1"); shift; done
+  [ $# -gt 0 ] && shift && vg=("$@")
   for n in $n1 $n2; do
-    env "$@" valgrind --tool=callgrind --callgrind-out-file="$d/$label.$n.out" \
+    env "${envs[@]}" valgrind --tool=callgrind "${vg[@]}" \
+      --callgrind-out-file="$d/$label.$n.out" \
       "$d/b/bench/bench_count" yield_many "$n" 1 >"$d/$label.$n.log" 2>&1
   done
   i1=$(sed -n 's/^summary: //p' "$d/$label.$n1.out")
@@ -56,14 +61,7 @@ printf "  %-28s %14s %14s %10s\n" build "Ir at $n1" "Ir at $n2" "Ir/yield"
 count trace-out off
 count trace-in off
 count trace-in on WEFT_TRACE="$root/trace.json" WEFT_TRACE_EVENTS=$((2 * n2))
-# The writing at shutdown apart: weft__trace_finish's inclusive count.
-fin() {
-  callgrind_annotate --inclusive=yes "$root/trace-in/on.$1.out" 2>/dev/null |
-    awk '/weft__trace_finish/ { gsub(",", "", $1); print $1; exit }'
-}
-f1=$(fin $n1)
-f2=$(fin $n2)
-i1=$(sed -n 's/^summary: //p' "$root/trace-in/on.$n1.out")
-i2=$(sed -n 's/^summary: //p' "$root/trace-in/on.$n2.out")
-awk -v a="$i1" -v b="$i2" -v fa="$f1" -v fb="$f2" -v n1="$n1" -v n2="$n2" \
-  'BEGIN { printf "  on, recording only: %.2f Ir/yield; writing the JSON at shutdown: %.2f Ir/yield\n", ((b - fb) - (a - fa)) / (n2 - n1), (fb - fa) / (n2 - n1) }'
+# The writing at shutdown apart: the same runs with callgrind's collection
+# off inside weft__trace_finish (--toggle-collect).
+count trace-in on-recording WEFT_TRACE="$root/trace.json" \
+  WEFT_TRACE_EVENTS=$((2 * n2)) -- --toggle-collect=weft__trace_finish

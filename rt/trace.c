@@ -67,6 +67,13 @@ int weft__trace_start(weft__runtime *rt, uint64_t cap) {
 
 /* A JSON string body: quotes, backslashes and control characters escaped. */
 static void json_str(FILE *f, const char *s) {
+  const char *p = s;
+  while (*p && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
+    p++;
+  if (!*p) { /* the common case: nothing to escape */
+    fputs_unlocked(s, f);
+    return;
+  }
   for (; *s; s++) {
     unsigned char c = (unsigned char)*s;
     if (c == '"' || c == '\\') {
