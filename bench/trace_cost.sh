@@ -10,6 +10,8 @@
 #   off   valgrind --tool=callgrind bench_count yield_many N 1, N = N1, N2
 #   on    the same with WEFT_TRACE=file (HEAD with the trace compiled in),
 #         WEFT_TRACE_EVENTS large enough that nothing is dropped
+#   on-writing  the same, counting only inside weft__trace_finish (the
+#         JSON written at shutdown); on minus on-writing is the recording
 # and prints instructions per yield, (I(N2) - I(N1)) / (N2 - N1).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -61,7 +63,9 @@ printf "  %-28s %14s %14s %10s\n" build "Ir at $n1" "Ir at $n2" "Ir/yield"
 count trace-out off
 count trace-in off
 count trace-in on WEFT_TRACE="$root/trace.json" WEFT_TRACE_EVENTS=$((2 * n2))
-# The writing at shutdown apart: the same runs with callgrind's collection
-# off inside weft__trace_finish (--toggle-collect).
-count trace-in on-recording WEFT_TRACE="$root/trace.json" \
-  WEFT_TRACE_EVENTS=$((2 * n2)) -- --toggle-collect=weft__trace_finish
+# The writing at shutdown apart: the same runs counted only inside
+# weft__trace_finish (--collect-atstart=no --toggle-collect=...); recording
+# alone is on minus that.
+count trace-in on-writing WEFT_TRACE="$root/trace.json" \
+  WEFT_TRACE_EVENTS=$((2 * n2)) -- --collect-atstart=no \
+  --toggle-collect=weft__trace_finish
