@@ -79,7 +79,10 @@ static void print_wait(FILE *f, const row *r, int64_t now) {
       fprintf(f, " a task that has finished");
     break;
   case WEFT__WAIT_DEADLINE:
-    fprintf(f, ", %.3f s left", (double)((int64_t)r->wait_arg - now) / 1e9);
+    if ((int64_t)r->wait_arg > now)
+      fprintf(f, ", %.3f s left", (double)((int64_t)r->wait_arg - now) / 1e9);
+    else
+      fprintf(f, ", due now");
     break;
   case WEFT__WAIT_COUNT:
     fprintf(f, ", %llu left", (unsigned long long)r->wait_arg);
