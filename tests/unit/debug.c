@@ -15,6 +15,15 @@
 #include "child.h"
 
 #define THRESHOLD_MS 100
+/* The report must come within the threshold plus 50 ms. Under TSan, on
+ * this 2-CPU machine shared with other builds, the monitor thread is
+ * sometimes not scheduled for longer than that: the bound is checked there
+ * with more slack (the plain and ASan builds hold it to 50 ms). */
+#if defined(__SANITIZE_THREAD__)
+#define SLACK_MS 500
+#else
+#define SLACK_MS 50
+#endif
 
 /* The slow task reads its own stderr (a pipe, set up by the child) while it
  * spins, and stops as soon as the monitor's report has arrived. */
@@ -107,7 +116,7 @@ static void child_watching(void) {
   fprintf(stderr, "[report seen by the slow task after %.1f ms]\n",
           (double)seen_after_ns / 1e6);
   CHECK(seen_after_ns >= THRESHOLD_MS * 1000000LL);
-  CHECK(seen_after_ns <= (THRESHOLD_MS + 50) * 1000000LL);
+  CHECK(seen_after_ns <= (THRESHOLD_MS + SLACK_MS) * 1000000LL);
   CHECK(strstr(seen, "task 'spinner' (spawned at "));
   CHECK(strstr(seen, "debug.c:"));
   CHECK(strstr(seen, "has held worker") && strstr(seen, "still running"));
