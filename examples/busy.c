@@ -42,7 +42,7 @@ static int main_task(void *arg, void **result) {
   double seconds = *(double *)arg;
   deadline = weft_now_ns() + (int64_t)(seconds * 1e9);
   int n = 4 * weft_worker_count();
-  weft_task **t = calloc((size_t)n, sizeof *t);
+  weft_task **t = calloc((size_t)n, sizeof(weft_task *));
   if (!t)
     return -1;
   int spawned = 0;
@@ -57,8 +57,9 @@ static int main_task(void *arg, void **result) {
 }
 
 int main(int argc, char **argv) {
-  double seconds = argc > 1 ? atof(argv[1]) : 5.0;
-  if (!(seconds > 0)) {
+  char *end = NULL;
+  double seconds = argc > 1 ? strtod(argv[1], &end) : 5.0;
+  if (!(seconds > 0) || (end && *end)) {
     fprintf(stderr, "usage: busy [SECONDS]\n");
     return 2;
   }

@@ -43,7 +43,8 @@ void weft__debug_slice_begin(weft__worker *w) {
 void weft__debug_slice_end(weft__worker *w, const weft_task *t) {
   if (!w->rt->cfg.debug && !w->trace)
     return;
-  int64_t start, ran;
+  int64_t start;
+  int64_t ran;
   bool current = t == w->slice_task;
   if (current) {
     start = w->slice_start;

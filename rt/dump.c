@@ -36,7 +36,7 @@ static int by_address(const void *a, const void *b) {
 }
 
 static bool registered(const weft_task **sorted, size_t n, const void *t) {
-  return bsearch(&t, sorted, n, sizeof *sorted, by_address) != NULL;
+  return bsearch(&t, sorted, n, sizeof(const weft_task *), by_address) != NULL;
 }
 
 /* Under the registry lock: the rows of up to cap tasks. Returns the number
@@ -59,7 +59,7 @@ static size_t collect(weft__runtime *rt, row *rows, const weft_task **sorted,
     r->awaited[0] = '\0';
   }
   size_t m = n < cap ? n : cap; /* an await of an unlisted task: finished */
-  qsort(sorted, m, sizeof *sorted, by_address);
+  qsort(sorted, m, sizeof(const weft_task *), by_address);
   for (size_t i = 0; i < m; i++) {
     row *r = &rows[i];
     const weft_task *x = (const weft_task *)(uintptr_t)r->wait_arg;
@@ -117,7 +117,7 @@ int weft__dump_tasks(weft__runtime *rt, FILE *f) {
   size_t cap = weft__load_relaxed(&rt->ntasks) + 64;
   for (int attempt = 0;; attempt++) {
     row *rows = malloc(cap * sizeof *rows);
-    const weft_task **sorted = malloc(cap * sizeof *sorted);
+    const weft_task **sorted = malloc(cap * sizeof(const weft_task *));
     if (!rows || !sorted) {
       free(rows);
       free(sorted);

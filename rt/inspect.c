@@ -98,9 +98,10 @@ static int listen_at(const char *path) {
   struct sockaddr_un a;
   memset(&a, 0, sizeof a);
   a.sun_family = AF_UNIX;
-  if (strlen(path) >= sizeof a.sun_path)
+  size_t len = strlen(path);
+  if (len >= sizeof a.sun_path)
     return -ENAMETOOLONG;
-  strcpy(a.sun_path, path);
+  memcpy(a.sun_path, path, len + 1);
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0)
     return -errno;
@@ -218,7 +219,7 @@ int weft__inspect_start(weft__runtime *rt) {
 fail:
   if (in->slot >= 0)
     sigquit_remove(in->slot);
-  if (in->listen_fd >= 0) {
+  if (in->listen_fd >= 0 && o->top_path) {
     close(in->listen_fd);
     unlink(o->top_path);
   }

@@ -17,9 +17,9 @@ weft_runtime *weft_runtime_current(void) {
   return w ? (weft_runtime *)w->rt : NULL;
 }
 
-static weft__runtime *resolve(weft_runtime *handle) {
-  if (handle)
-    return (weft__runtime *)handle;
+static weft__runtime *resolve(weft_runtime *rt_in) {
+  if (rt_in)
+    return (weft__runtime *)rt_in;
   weft__worker *w = weft__worker_current();
   return w ? w->rt : NULL;
 }
@@ -59,9 +59,9 @@ static void read_runtime(weft__runtime *rt, weft_stats *o) {
   };
 }
 
-int weft_stats_get(weft_runtime *handle, weft_stats *out,
+int weft_stats_get(weft_runtime *rt_in, weft_stats *out,
                    weft_worker_stats *workers, int n) {
-  weft__runtime *rt = resolve(handle);
+  weft__runtime *rt = resolve(rt_in);
   if (!rt || n < 0 || (n > 0 && !workers))
     return -EINVAL;
   if (out)
@@ -154,8 +154,8 @@ static int write_all(int fd, const char *p, size_t n) {
   return 0;
 }
 
-int weft_stats_print(weft_runtime *handle, int fd) {
-  weft__runtime *rt = resolve(handle);
+int weft_stats_print(weft_runtime *rt_in, int fd) {
+  weft__runtime *rt = resolve(rt_in);
   if (!rt || fd < 0)
     return -EINVAL;
   char *buf = NULL;
@@ -173,8 +173,8 @@ int weft_stats_print(weft_runtime *handle, int fd) {
   return err;
 }
 
-int weft_dump_tasks(weft_runtime *handle, int fd) {
-  weft__runtime *rt = resolve(handle);
+int weft_dump_tasks(weft_runtime *rt_in, int fd) {
+  weft__runtime *rt = resolve(rt_in);
   if (!rt || fd < 0)
     return -EINVAL;
   char *buf = NULL;

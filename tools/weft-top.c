@@ -16,7 +16,6 @@
  *
  * A client only: it talks to the socket, not to the library.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -46,48 +45,58 @@ typedef struct sample {
   uint64_t col[MAX_WORKERS][NCOL];
 } sample;
 
+/* Sends cmd to the socket at path and reads the whole answer into *out
+ * (malloc'd, NUL-terminated). Returns 0 or a negative errno code. */
 static int request(const char *path, const char *cmd, char **out) {
+  *out = NULL;
   struct sockaddr_un a;
   memset(&a, 0, sizeof a);
   a.sun_family = AF_UNIX;
-  if (strlen(path) >= sizeof a.sun_path)
+  size_t plen = strlen(path);
+  if (plen >= sizeof a.sun_path)
     return -ENAMETOOLONG;
-  strcpy(a.sun_path, path);
+  memcpy(a.sun_path, path, plen + 1);
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return -errno;
-  if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
-    int err = -errno;
-    close(fd);
-    return err;
+  int err = 0;
+  char *buf = NULL;
+  size_t cap = 0;
+  size_t len = 0;
+  if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+      write(fd, cmd, strlen(cmd)) < 0) {
+    err = -errno;
+    goto done;
   }
-  if (write(fd, cmd, strlen(cmd)) < 0) {
-    int err = -errno;
-    close(fd);
-    return err;
-  }
-  size_t cap = 4096, len = 0;
-  char *buf = malloc(cap);
   for (;;) {
-    if (!buf) {
-      close(fd);
-      return -ENOMEM;
+    if (len + 1 >= cap) {
+      size_t ncap = cap ? cap * 2 : 4096;
+      char *nbuf = realloc(buf, ncap);
+      if (!nbuf) {
+        err = -ENOMEM;
+        goto done;
+      }
+      buf = nbuf;
+      cap = ncap;
     }
-    if (len + 1 == cap)
-      buf = realloc(buf, cap *= 2);
-    if (!buf)
-      continue;
     ssize_t r = read(fd, buf + len, cap - 1 - len);
     if (r < 0 && errno == EINTR)
       continue;
-    if (r <= 0)
+    if (r < 0) {
+      err = -errno;
+      goto done;
+    }
+    if (r == 0)
       break;
     len += (size_t)r;
   }
-  close(fd);
   buf[len] = '\0';
   *out = buf;
-  return 0;
+  buf = NULL;
+done:
+  free(buf);
+  close(fd);
+  return err;
 }
 
 static uint64_t field(const char *line, const char *key) {
@@ -115,7 +124,7 @@ static int parse(const char *text, sample *s) {
       s->inject_depth = field(line, "inject_depth");
       s->rescues = field(line, "monitor_rescues");
     } else if (strncmp(line, "worker=", 7) == 0) {
-      int i = atoi(line + 7);
+      int i = (int)strtol(line + 7, NULL, 10);
       if (i >= 0 && i < MAX_WORKERS)
         for (int c = 0; c < NCOL; c++)
           s->col[i][c] = field(line, keys[c]);
@@ -175,7 +184,8 @@ static void usage(void) {
 }
 
 int main(int argc, char **argv) {
-  bool batch = false, tasks = false;
+  bool batch = false;
+  bool tasks = false;
   long frames = -1;
   double delay = 1.0;
   int opt;
@@ -212,7 +222,7 @@ int main(int argc, char **argv) {
   else
     snprintf(path, sizeof path, "%s", arg);
 
-  char *text;
+  char *text = NULL;
   int err = request(path, tasks ? "tasks\n" : "stats\n", &text);
   if (err) {
     fprintf(stderr, "weft-top: cannot reach %s: %s\n", path, strerror(-err));
@@ -223,8 +233,10 @@ int main(int argc, char **argv) {
     free(text);
     return 0;
   }
-  static sample a, b;
-  sample *prev = &a, *cur = &b;
+  static sample a;
+  static sample b;
+  sample *prev = &a;
+  sample *cur = &b;
   err = parse(text, prev);
   free(text);
   if (err) {

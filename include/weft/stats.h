@@ -56,28 +56,28 @@ typedef struct weft_stats {
  * is valid until weft_run returns. */
 weft_runtime *weft_runtime_current(void);
 
-/* Reads rt's counters (rt NULL: the calling task's runtime) into *out (may
+/* Reads the counters of rt_in (NULL: the calling task's runtime) into *out (may
  * be NULL) and the first n workers' into workers[0..n-1] (workers may be
  * NULL when n is 0). Any thread; never suspends, never stops a worker.
  * Returns the number of workers, or -EINVAL (no runtime, n < 0, or
  * workers NULL with n > 0). */
-int weft_stats_get(weft_runtime *rt, weft_stats *out,
+int weft_stats_get(weft_runtime *rt_in, weft_stats *out,
                    weft_worker_stats *workers, int n);
 
-/* Writes a table of rt's counters, one row per worker, to fd (what
- * weft_config.print_stats prints at shutdown). Any thread. Returns 0,
- * -EINVAL, or a negative errno code from write(2). */
-int weft_stats_print(weft_runtime *rt, int fd);
+/* Writes a table of rt_in's counters (NULL: the calling task's runtime), one
+ * row per worker, to fd (what weft_config.print_stats prints at shutdown). Any
+ * thread. Returns 0, -EINVAL, or a negative errno code from write(2). */
+int weft_stats_print(weft_runtime *rt_in, int fd);
 
-/* The task dump (Go's goroutine dump): writes every live task of rt to fd,
- * one line each: its state (queued, running, suspended; a pending cancel),
- * name, spawn site, the worker it runs or last ran on (known while debug
- * mode, a trace, the SIGQUIT dump or the weft-top socket is on; "-"
- * otherwise) and, for a suspended task, what it waits on ("sleep, 0.8 s
- * left", "await task 'db'", "gather 3 tasks"). Any thread (from a task
- * too: it does not suspend). Returns the number of tasks, -EINVAL, or
+/* The task dump (Go's goroutine dump): writes every live task of rt_in (NULL:
+ * the calling task's runtime) to fd, one line each: its state (queued, running,
+ * suspended; a pending cancel), name, spawn site, the worker it runs or last
+ * ran on (known while debug mode, a trace, the SIGQUIT dump or the weft-top
+ * socket is on; "-" otherwise) and, for a suspended task, what it waits on
+ * ("sleep, 0.8 s left", "await task 'db'", "gather 3 tasks"). Any thread (from
+ * a task too: it does not suspend). Returns the number of tasks, -EINVAL, or
  * -ENOMEM, or a negative errno code from write(2). */
-int weft_dump_tasks(weft_runtime *rt, int fd);
+int weft_dump_tasks(weft_runtime *rt_in, int fd);
 
 #ifdef __cplusplus
 }
