@@ -12,14 +12,15 @@
 
 /* ---- slices ------------------------------------------------------------- */
 
-/* The seqlock's writer side (see rt/debug.h): odd while writing. The release
- * fence orders the odd store before the data; the release store of the even
- * value publishes the data. Pairs with weft__debug_check_slow. */
+/* The seqlock's writer side (see rt/debug.h): odd while writing. The data
+ * are stored with release, so a reader that sees new data (acquire) sees
+ * the odd sequence too; the release store of the even value publishes the
+ * data. (No standalone fences: TSan does not model them.) Pairs with
+ * weft__debug_check_slow. */
 static void slice_publish(weft__worker *w, weft_task *t, int64_t start) {
   weft__store_relaxed(&w->slice_seq, w->slice_seq + 1);
-  __atomic_thread_fence(__ATOMIC_RELEASE);
-  weft__store_relaxed(&w->slice_start, start);
-  weft__store_relaxed(&w->slice_task, t);
+  weft__store_release(&w->slice_start, start);
+  weft__store_release(&w->slice_task, t);
   weft__store_release(&w->slice_seq, w->slice_seq + 1);
 }
 
@@ -78,9 +79,10 @@ void weft__debug_check_slow(weft__worker *w, int64_t now, uint64_t *reported) {
   uint64_t seq = weft__load_acquire(&w->slice_seq);
   if ((seq & 1) || seq == *reported)
     return;
-  weft_task *t = weft__load_relaxed(&w->slice_task);
-  int64_t start = weft__load_relaxed(&w->slice_start);
-  __atomic_thread_fence(__ATOMIC_ACQUIRE);
+  /* Acquire: the sequence loaded after them is at least as new as the
+   * writer's odd store before the data they saw. */
+  weft_task *t = weft__load_acquire(&w->slice_task);
+  int64_t start = weft__load_acquire(&w->slice_start);
   if (!t || weft__load_relaxed(&w->slice_seq) != seq)
     return;
   int64_t ran = now - start;
