@@ -30,6 +30,7 @@ static bool rescue(weft__runtime *rt, weft__worker *w, int64_t now) {
   weft__store_release(&rt->monitor_rescues, rt->monitor_rescues + 1);
   size_t fired =
       weft__timers_run(&w->timers, now, true, fire_from_monitor, NULL);
+  weft__store_relaxed(&rt->monitor_timers, rt->monitor_timers + fired);
   if (!weft__ring_is_empty(&w->ring) || weft__load_relaxed(&w->lifo) || fired)
     weft__multi_notify(rt);
   return true;

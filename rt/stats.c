@@ -50,6 +50,7 @@ static void read_runtime(weft__runtime *rt, weft_stats *o) {
       .live_tasks = weft__load_relaxed(&rt->ntasks),
       .inject_depth = weft__inject_len(&rt->inject),
       .monitor_rescues = weft__load_relaxed(&rt->monitor_rescues),
+      .monitor_timers_fired = weft__load_relaxed(&rt->monitor_timers),
       .blocking_threads = weft__load_relaxed(&x->blocking_threads),
       .blocking_queue_depth = weft__load_relaxed(&x->blocking_queue_depth),
       .blocking_jobs = weft__load_relaxed(&x->blocking_jobs),
@@ -92,13 +93,14 @@ int weft__stats_snapshot(weft__runtime *rt, FILE *f) {
   read_runtime(rt, &s);
   fprintf(f,
           "weft pid=%ld workers=%d live_tasks=%" PRIu64 " inject_depth=%" PRIu64
-          " monitor_rescues=%" PRIu64 " blocking_threads=%" PRIu64
-          " blocking_queue_depth=%" PRIu64 " blocking_jobs=%" PRIu64
-          " procpool_jobs=%" PRIu64 " procpool_restarts=%" PRIu64
-          " now_ns=%" PRId64 "\n",
+          " monitor_rescues=%" PRIu64 " monitor_timers_fired=%" PRIu64
+          " blocking_threads=%" PRIu64 " blocking_queue_depth=%" PRIu64
+          " blocking_jobs=%" PRIu64 " procpool_jobs=%" PRIu64
+          " procpool_restarts=%" PRIu64 " now_ns=%" PRId64 "\n",
           (long)getpid(), s.workers, s.live_tasks, s.inject_depth,
-          s.monitor_rescues, s.blocking_threads, s.blocking_queue_depth,
-          s.blocking_jobs, s.procpool_jobs, s.procpool_restarts, s.now_ns);
+          s.monitor_rescues, s.monitor_timers_fired, s.blocking_threads,
+          s.blocking_queue_depth, s.blocking_jobs, s.procpool_jobs,
+          s.procpool_restarts, s.now_ns);
   for (int i = 0; i < rt->nworkers; i++) {
     weft_worker_stats w;
     read_worker(&rt->workers[i], &w);
@@ -115,8 +117,11 @@ int weft__stats_snapshot(weft__runtime *rt, FILE *f) {
 void weft__stats_table(weft__runtime *rt, FILE *f) {
   weft_stats s;
   read_runtime(rt, &s);
-  fprintf(f, "weft: stats: %d worker%s, %" PRIu64 " monitor rescues\n",
-          s.workers, s.workers == 1 ? "" : "s", s.monitor_rescues);
+  fprintf(f,
+          "weft: stats: %d worker%s, %" PRIu64 " monitor rescues (%" PRIu64
+          " timers fired by the monitor)\n",
+          s.workers, s.workers == 1 ? "" : "s", s.monitor_rescues,
+          s.monitor_timers_fired);
   fprintf(f, "%-6s", "worker");
 #define X(c) fprintf(f, " %12s", #c);
   COLUMNS(X)

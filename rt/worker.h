@@ -165,6 +165,7 @@ typedef struct weft__runtime {
   bool monitor_started;
   uint32_t monitor_stop;    /* atomic */
   uint64_t monitor_rescues; /* stuck workers helped: monitor writes */
+  uint64_t monitor_timers;  /* timers it fired for them: monitor writes */
   weft__rt_stats xstats;    /* the executors' counters: atomic */
   struct weft__obs *obs;    /* stats printing, trace, inspector (rt/obs.c) */
   void *debug_handles;      /* debug mode's handle list (rt/debug.c) */

@@ -43,6 +43,8 @@ typedef struct weft_stats {
   uint64_t live_tasks;           /* tasks spawned and not finished */
   uint64_t inject_depth;         /* tasks in the shared inject queue now */
   uint64_t monitor_rescues;      /* stuck workers the monitor helped */
+  uint64_t monitor_timers_fired; /* their timers it fired (not in the
+                                    workers' timers_fired) */
   uint64_t blocking_threads;     /* blocking pool: threads now */
   uint64_t blocking_queue_depth; /* blocking pool: jobs waiting */
   uint64_t blocking_jobs;        /* blocking pool: jobs run */
