@@ -216,8 +216,14 @@ void weft__debug_report_handles(weft__runtime *rt, bool report) {
               "weft_await or weft_detach on its handle\n",
               what);
     }
-    h->task->dbg = NULL;
+    weft_task *t = h->task;
+    t->dbg = NULL;
     weft__free(h, sizeof *h);
+    /* Handles are invalid once the runtime ends: release what the leaked
+     * handle held. A task still registered is a straggler, which
+     * runtime_free frees itself. */
+    if (weft__load_acquire(&t->state) & WEFT__T_DONE)
+      weft__task_unref(t);
   }
   weft__free(l, sizeof *l);
   rt->debug_handles = NULL;

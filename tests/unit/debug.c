@@ -15,15 +15,12 @@
 #include "child.h"
 
 #define THRESHOLD_MS 100
-/* The report must come within the threshold plus 50 ms. Under TSan, on
- * this 2-CPU machine shared with other builds, the monitor thread is
- * sometimes not scheduled for longer than that: the bound is checked there
- * with more slack (the plain and ASan builds hold it to 50 ms). */
-#if defined(__SANITIZE_THREAD__)
-#define SLACK_MS 500
-#else
-#define SLACK_MS 50
-#endif
+/* The monitor must report within the threshold plus 50 ms: the time it
+ * says the task has held its worker is held to that. Its message reaching
+ * the task through a pipe takes the OS's scheduling on a 2-CPU machine
+ * shared with other builds, so the arrival gets more slack. */
+#define REPORT_MS 50
+#define ARRIVAL_SLACK_MS 500
 
 /* The slow task reads its own stderr (a pipe, set up by the child) while it
  * spins, and stops as soon as the monitor's report has arrived. */
@@ -116,7 +113,14 @@ static void child_watching(void) {
   fprintf(stderr, "[report seen by the slow task after %.1f ms]\n",
           (double)seen_after_ns / 1e6);
   CHECK(seen_after_ns >= THRESHOLD_MS * 1000000LL);
-  CHECK(seen_after_ns <= (THRESHOLD_MS + SLACK_MS) * 1000000LL);
+  CHECK(seen_after_ns <= (THRESHOLD_MS + ARRIVAL_SLACK_MS) * 1000000LL);
+  const char *held = strstr(seen, "has held worker");
+  CHECK(held != NULL);
+  held = strstr(held, " for ") + 1;
+  double said = 0;
+  CHECK(held && sscanf(held, "for %lf s without", &said) == 1);
+  CHECK(said >= THRESHOLD_MS / 1000.0);
+  CHECK(said <= (THRESHOLD_MS + REPORT_MS) / 1000.0);
   CHECK(strstr(seen, "task 'spinner' (spawned at "));
   CHECK(strstr(seen, "debug.c:"));
   CHECK(strstr(seen, "has held worker") && strstr(seen, "still running"));
