@@ -8,7 +8,9 @@
  * counts what it drops and keeps the prefix (the JSON says how many were
  * dropped). Events: task run slices (from the switch hooks, rt/debug.h),
  * steals (victim, tasks taken), parks (a slice while the worker sleeps),
- * unparks (which worker this one woke), timer wakes (the task woken), and
+ * unparks (which worker this one woke), timer wakes (the task woken; those
+ * the monitor fires for a stuck worker are on no track, only counted in
+ * weft_stats.monitor_timers_fired), and
  * I/O events (io/: how many a poll delivered).
  * Writing: after the workers are joined, one track (tid) per worker.
  *

@@ -19,7 +19,14 @@
  * says the task has held its worker is held to that. Its message reaching
  * the task through a pipe takes the OS's scheduling on a 2-CPU machine
  * shared with other builds, so the arrival gets more slack. */
+#if defined(__SANITIZE_THREAD__)
+/* Under TSan (and the stress build's random delays) on that loaded machine
+ * the monitor thread itself is sometimes not scheduled for a few hundred
+ * ms; the plain, ASan and ucontext builds hold it to 50 ms. */
+#define REPORT_MS 500
+#else
 #define REPORT_MS 50
+#endif
 #define ARRIVAL_SLACK_MS 500
 
 /* The slow task reads its own stderr (a pipe, set up by the child) while it
@@ -134,7 +141,7 @@ static void check_reports(const char *out) {
         strstr(out, "neither awaited nor detached"));
   const char *n = strstr(out, "neither awaited");
   CHECK(!strstr(n + 1, "neither awaited")); /* only 'leaked' */
-  CHECK(!strstr(out, "task 'main'"));
+  CHECK(!strstr(out, "task 'main' (spawned at weft_run:0) was still"));
 }
 
 int main(void) {

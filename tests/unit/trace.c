@@ -30,7 +30,7 @@ static int yielder(void *arg, void **result) {
   return 0;
 }
 
-static uint64_t steals, unparks;
+static uint64_t steals, unparks, monitor_timers;
 
 static int main_task(void *arg, void **result) {
   (void)arg, (void)result;
@@ -50,7 +50,9 @@ static int main_task(void *arg, void **result) {
   CHECK_EQ(weft_await(odd, NULL), 0);
   CHECK_EQ(weft_sleep_ms(30), 0); /* every worker parks */
   weft_worker_stats w[WORKERS];
-  CHECK_EQ(weft_stats_get(NULL, NULL, w, WORKERS), WORKERS);
+  weft_stats s;
+  CHECK_EQ(weft_stats_get(NULL, &s, w, WORKERS), WORKERS);
+  monitor_timers = s.monitor_timers_fired;
   for (int i = 0; i < WORKERS; i++) {
     steals += w[i].steals_won;
     unparks += w[i].unparks;
@@ -66,9 +68,10 @@ static char path[128];
 
 static int check(const char *extra, uint64_t min_steals, uint64_t min_unparks) {
   char cmd[512];
-  snprintf(cmd, sizeof cmd, "python3 %s %s %d %llu %llu %s", TRACE_CHECK, path,
-           WORKERS, (unsigned long long)min_steals,
-           (unsigned long long)min_unparks, extra);
+  snprintf(cmd, sizeof cmd, "python3 %s %s %d %llu %llu %llu %s", TRACE_CHECK,
+           path, WORKERS, (unsigned long long)min_steals,
+           (unsigned long long)min_unparks, (unsigned long long)monitor_timers,
+           extra);
   fprintf(stderr, "$ %s\n", cmd);
   return system(cmd);
 }
