@@ -110,7 +110,10 @@ typedef struct weft_config {
   /* top_socket (WEFT_TOP=path, or WEFT_TOP=1 for /tmp/weft-PID.sock): open
    * a Unix socket at path that tools/weft-top (and anything that writes
    * "stats\n" or "tasks\n" to it) reads the counters and the task dump
-   * through. Removed at shutdown. NULL: none (the default). */
+   * through. Removed at shutdown. NULL: none (the default). weft_run and
+   * weft_runtime_new fail with the socket's error (-ENAMETOOLONG,
+   * -EACCES, ...) when it cannot be opened, and with -EINVAL for a bad
+   * WEFT_TRACE_EVENTS. */
   const char *top_socket;
 } weft_config;
 
