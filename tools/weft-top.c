@@ -63,8 +63,10 @@ static int request(const char *path, const char *cmd, char **out) {
   char *buf = NULL;
   size_t cap = 0;
   size_t len = 0;
+  /* send with MSG_NOSIGNAL: a program that is just ending closes the
+   * socket under us, which must be an error, not a SIGPIPE. */
   if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-      write(fd, cmd, strlen(cmd)) < 0) {
+      send(fd, cmd, strlen(cmd), MSG_NOSIGNAL) < 0) {
     err = -errno;
     goto done;
   }

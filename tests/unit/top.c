@@ -34,7 +34,7 @@ int main(int argc, char **argv) {
   if (pid == 0) {
     setenv("WEFT_TOP", sock, 1);
     setenv("WEFT_WORKERS", "2", 1);
-    execl(argv[2], argv[2], "4", (char *)NULL);
+    execl(argv[2], argv[2], "6", (char *)NULL); /* seconds */
     _exit(127);
   }
   /* The socket appears once the runtime has started. */
