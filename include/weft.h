@@ -7,5 +7,6 @@
 
 #include "weft/io.h"
 #include "weft/rt.h"
+#include "weft/stats.h"
 
 #endif /* WEFT_H */

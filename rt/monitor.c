@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "rt/alloc.h"
+#include "rt/debug.h"
 #include "rt/worker.h"
 
 #define STUCK_NS ((int64_t)2 * 1000 * 1000)
@@ -13,7 +14,8 @@
 
 typedef struct sample {
   uint64_t tick;
-  int64_t since; /* when the tick was last seen to move */
+  int64_t since;     /* when the tick was last seen to move */
+  uint64_t reported; /* debug mode: the last slow slice reported */
 } sample;
 
 /* A timer of a stuck worker fired by the monitor: the woken task goes to the
@@ -28,6 +30,7 @@ static bool rescue(weft__runtime *rt, weft__worker *w, int64_t now) {
   weft__store_release(&rt->monitor_rescues, rt->monitor_rescues + 1);
   size_t fired =
       weft__timers_run(&w->timers, now, true, fire_from_monitor, NULL);
+  weft__store_relaxed(&rt->monitor_timers, rt->monitor_timers + fired);
   /* Its reactor too, with a zero timeout: I/O events for fds homed on the
    * stuck worker would otherwise wait for it. epoll_wait on another
    * thread's epoll is safe, and io/reactor.c applies each event with a CAS,
@@ -55,6 +58,10 @@ static void *monitor_main(void *arg) {
     bool any_stuck = false;
     for (int i = 0; i < rt->nworkers; i++) {
       weft__worker *w = &rt->workers[i];
+      if (rt->cfg.debug)
+        weft__debug_check_slow(w, now, &s[i].reported);
+      if (rt->asyncio_order) /* one worker: nobody else could help */
+        continue;
       uint64_t tick = weft__load_relaxed(&w->tick);
       if (tick != s[i].tick || weft__load_relaxed(&w->parked)) {
         s[i].tick = tick;

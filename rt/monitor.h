@@ -8,9 +8,11 @@
  * (not parked) and whose tick has not moved for STUCK_NS is stuck: the
  * monitor fires its expired timers itself (a try-lock on the heap: it never
  * waits for the worker) and polls its reactor with a zero timeout, which
- * sends the woken tasks to the inject queue, and, if the stuck worker has tasks
- * queued, wakes a parked worker to come and steal them. Only runtimes with more
- * than one worker have a monitor: with one, nobody else could run the tasks.
+ * sends the woken tasks to the inject queue, and, if the stuck worker has
+ * tasks queued, wakes a parked worker to come and steal them. Only runtimes
+ * with more than one worker rescue: with one, nobody else could run the
+ * tasks. In debug mode the monitor also reports slow tasks while they run
+ * (rt/debug.h), and runs for that with one worker too.
  */
 #ifndef WEFT_RT_MONITOR_H
 #define WEFT_RT_MONITOR_H

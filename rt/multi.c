@@ -33,6 +33,7 @@
 
 #include "rt/common.h"
 #include "rt/current.h"
+#include "rt/obs.h"
 #include "rt/worker.h"
 
 #define MAINTENANCE_INTERVAL 61
@@ -71,7 +72,7 @@ void weft__multi_notify(weft__runtime *rt) {
   if (v >= 0) {
     weft__worker *w = weft__worker_current();
     if (w && w->rt == rt)
-      WEFT__STAT_ADD(w, unparks, 1);
+      WEFT__UNPARKED(w, v);
     weft__driver_wake(rt->workers[v].driver);
   }
 }
@@ -199,7 +200,7 @@ static weft_task *steal(weft__worker *w) {
       if (!t && pass == 1)
         t = lifo_take(&v->lifo);
       if (t) {
-        WEFT__STAT_ADD(w, steals_won, 1);
+        WEFT__STOLEN(w, v, weft__ring_len(&w->ring) + 1);
         return t;
       }
     }
@@ -305,9 +306,11 @@ static void park(weft__worker *w) {
       timeout = next > now ? next - now : 0;
     }
     WEFT__STAT_ADD(w, parks, 1);
+    WEFT__TRACE_PARK_BEGIN(w);
     weft__store_relaxed(&w->parked, 1u);
     weft__driver_poll(w->driver, timeout);
     weft__store_relaxed(&w->parked, 0u);
+    WEFT__TRACE_PARK_END(w);
   }
   w->searching = weft__idle_unpark(&rt->idle, w->index);
 }

@@ -198,6 +198,7 @@ static int start_task(weft__worker *w, weft_task *t) {
     weft__debug_stack_fill(t);
   weft__ctx_make(&t->ctx, t->stack.lo, t->stack.size, task_entry, t);
   t->started = true;
+  WEFT__STAT_ADD(w, tasks_started, 1);
   return 0;
 }
 

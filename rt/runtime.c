@@ -24,8 +24,10 @@
 
 #include "rt/alloc.h"
 #include "rt/current.h"
+#include "rt/debug.h"
 #include "rt/guard.h"
 #include "rt/monitor.h"
+#include "rt/obs.h"
 #include "rt/topo.h"
 #include "rt/worker.h"
 
@@ -139,6 +141,7 @@ static void runtime_free(weft__runtime *rt) {
     weft__free(t, sizeof *t);
     t = next;
   }
+  weft__obs_free(rt);
   weft__free(rt->workers, (size_t)rt->nworkers * sizeof *rt->workers);
   if (rt->idle.sleepers)
     weft__idle_fini(&rt->idle);
@@ -202,6 +205,8 @@ static int runtime_create(const weft_config *cfg_in, weft__runtime **out) {
   weft__stack_pool_init(&rt->stacks);
   weft__inject_init(&rt->inject);
   rt->tasks_lock = (weft__spinlock)WEFT__SPINLOCK_INIT;
+  if ((err = weft__obs_config(rt))) /* the environment's WEFT_DEBUG, ... */
+    goto fail;
   if (weft__topo_open(&rt->topo) != 0)
     rt->topo = NULL; /* no topology: count CPUs, do not pin */
   err = worker_count(&cfg, rt->topo);
@@ -223,6 +228,8 @@ static int runtime_create(const weft_config *cfg_in, weft__runtime **out) {
     if (err)
       goto fail;
   }
+  if ((err = weft__obs_start(rt)))
+    goto fail;
   *out = rt;
   return 0;
 fail:
@@ -243,9 +250,10 @@ static int runtime_start(weft__runtime *rt) {
       break;
   }
   rt->started = started;
-  /* Without a monitor a stuck worker's timers wait for it: not fatal. */
-  if (started && !rt->asyncio_order && weft__monitor_start(rt) != 0 &&
-      rt->cfg.debug)
+  /* Without a monitor a stuck worker's timers wait for it: not fatal. Debug
+   * mode's slow-task reports need it even with one worker. */
+  if (started && (!rt->asyncio_order || rt->cfg.debug) &&
+      weft__monitor_start(rt) != 0 && rt->cfg.debug)
     fprintf(stderr, "weft: debug: no monitor thread\n");
   return started ? started : err;
 }
@@ -254,6 +262,7 @@ static void runtime_join(weft__runtime *rt) {
   for (int i = 0; i < rt->started; i++)
     pthread_join(rt->workers[i].thread, NULL);
   weft__monitor_stop(rt); /* shutdown step 6 */
+  weft__obs_finish(rt);   /* reports, the trace, the stats table */
 }
 
 int weft_run(const weft_config *cfg, weft_fn main_fn, void *arg,
@@ -349,6 +358,8 @@ int weft_runtime_spawn_at(weft_runtime *rt_handle, weft_task **out, weft_fn fn,
   int err = weft__task_new(rt, fn, arg, &o, file, line, out);
   if (err)
     return err;
+  if (rt->cfg.debug)
+    weft__debug_track_handle(*out);
   weft__sched_push(*out);
   return 0;
 }

@@ -43,6 +43,7 @@
 #include "rt/atomic.h"
 #include "rt/common.h"
 #include "rt/current.h"
+#include "rt/debug.h"
 #include "rt/worker.h"
 
 int64_t weft_now_ns(void) {
@@ -212,6 +213,9 @@ int weft__task_new(weft__runtime *rt, weft_fn fn, void *arg,
   t->file = file ? file : "?";
   t->line = line;
   t->name = NULL;
+  t->wait_what = NULL;
+  t->worker = -1;
+  t->dbg = NULL;
   if (opts && opts->name && (t->name = weft__alloc(WEFT__NAME_MAX)))
     snprintf(t->name, WEFT__NAME_MAX, "%s", opts->name);
   weft__registry_add(rt, t);
@@ -229,6 +233,8 @@ int weft_spawn_at(weft_task **out, weft_fn fn, void *arg,
   int err = weft__task_new(w->rt, fn, arg, opts, file, line, out);
   if (err)
     return err;
+  if (WEFT_UNLIKELY(w->rt->cfg.debug))
+    weft__debug_track_handle(*out);
   if ((opts && opts->eager) || w->rt->cfg.eager_tasks) {
     /* The worker runs it until its first suspension, then resumes us. */
     w->eager = *out;
@@ -270,9 +276,12 @@ int weft_await(weft_task *t, void **result) {
   weft__task_check(t, "weft_await");
   if (t == self)
     return -EDEADLK;
+  if (WEFT_UNLIKELY(t->dbg))
+    weft__debug_awaited(t);
   if (is_done(t))
     return outcome(t, result); /* no suspension, as in asyncio */
   weft__cancel_forward_set(self, forward_to_task, t);
+  WEFT__WAIT_SET(self, "await", WEFT__WAIT_TASK, (uintptr_t)t);
   while (!is_done(t)) {
     weft__waiter w;
     weft__waitq_lock(&t->awaiters);
@@ -287,6 +296,7 @@ int weft_await(weft_task *t, void **result) {
     if (weft__waitq_wait(&t->awaiters, &w) == -ECANCELED)
       weft_cancel(t);
   }
+  WEFT__WAIT_CLEAR(self);
   weft__cancel_forward_clear(self);
   /* A cancellation that arrived after t finished, before we resumed, is
    * delivered here: this await is still the current suspension point. The
@@ -302,6 +312,8 @@ int weft_await(weft_task *t, void **result) {
 void weft_detach(weft_task *t) {
   if (t) {
     weft__task_check(t, "weft_detach");
+    if (WEFT_UNLIKELY(t->dbg))
+      weft__debug_detached(t);
     weft__task_unref(t);
   }
 }
@@ -392,6 +404,25 @@ int weft_yield(void) {
   return weft__cancel_take(self) ? -ECANCELED : 0;
 }
 
+/* Parks until the armed timer (generation gen) fires or a cancel wins it. */
+static int sleep_wait(weft_task *self, weft__worker *w, uint32_t gen) {
+  for (;;) {
+    weft__park();
+    /* The timer fired if it claimed the generation (CAS gen -> gen + 1). */
+    if (weft__load_acquire(&self->timer_gen) != gen)
+      return 0;
+    if (weft__cancel_pending(self)) {
+      /* Race the timer for the generation: pairs with its CAS. */
+      if (ck_pr_cas_32(&self->timer_gen, gen, gen + 1)) {
+        weft__timers_note_cancel(&w->timers);
+        weft__cancel_take(self);
+        return -ECANCELED;
+      }
+      return 0; /* it fired first; the cancellation stays pending */
+    }
+  }
+}
+
 int weft_sleep_ns(int64_t ns) {
   weft_task *self = weft__self();
   if (!self)
@@ -409,21 +440,10 @@ int weft_sleep_ns(int64_t ns) {
   int err = weft__timers_add(&w->timers, deadline, self, gen);
   if (err)
     return err;
-  for (;;) {
-    weft__park();
-    /* The timer fired if it claimed the generation (CAS gen -> gen + 1). */
-    if (weft__load_acquire(&self->timer_gen) != gen)
-      return 0;
-    if (weft__cancel_pending(self)) {
-      /* Race the timer for the generation: pairs with its CAS. */
-      if (ck_pr_cas_32(&self->timer_gen, gen, gen + 1)) {
-        weft__timers_note_cancel(&w->timers);
-        weft__cancel_take(self);
-        return -ECANCELED;
-      }
-      return 0; /* it fired first; the cancellation stays pending */
-    }
-  }
+  WEFT__WAIT_SET(self, "sleep", WEFT__WAIT_DEADLINE, deadline);
+  err = sleep_wait(self, w, gen);
+  WEFT__WAIT_CLEAR(self);
+  return err;
 }
 
 int weft_sleep_ms(int64_t ms) {

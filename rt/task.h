@@ -64,6 +64,14 @@ struct weft_task {
   const char *file;               /* spawn site */
   int line;
   char *name; /* a copy of the name given, or NULL (the spawn site) */
+  /* What the task waits on, for the task dump (rt/dump.c): set by the task
+   * itself before it parks (WEFT__WAIT_SET), read by the dump (atomic). */
+  const char *wait_what; /* a static string: "sleep", "await", "lock" */
+  uint64_t wait_arg;     /* its argument, as wait_kind says */
+  uint8_t wait_kind;     /* WEFT__WAIT_* */
+  int16_t worker; /* the worker it last ran on, recorded while observation
+                     hooks are on (rt/debug.h), else -1: atomic */
+  struct weft__debug_handle *dbg; /* debug mode: its handle's record */
 #if defined(WEFT_ASAN)
   void *asan_fake_stack;
 #endif
@@ -71,6 +79,26 @@ struct weft_task {
   void *tsan_fiber;
 #endif
 };
+
+/* How the task dump prints wait_arg after wait_what. */
+enum {
+  WEFT__WAIT_PLAIN = 0, /* nothing more */
+  WEFT__WAIT_TASK,      /* a weft_task * it awaits: its name */
+  WEFT__WAIT_DEADLINE,  /* a weft_now_ns() deadline: the time left */
+  WEFT__WAIT_COUNT,     /* a number (of tasks, of bytes...) */
+};
+
+/* Records what the calling task t is about to wait on (what: a string that
+ * lives forever), and clears it after the wait. One store each: wait sites
+ * in rt/, sync/ and io/ call these around their park. */
+#define WEFT__WAIT_SET(t, what, kind, arg)                                     \
+  do {                                                                         \
+    weft__store_relaxed(&(t)->wait_arg, (uint64_t)(arg));                      \
+    weft__store_relaxed(&(t)->wait_kind, (uint8_t)(kind));                     \
+    weft__store_relaxed(&(t)->wait_what, (const char *)(what));                \
+  } while (0)
+#define WEFT__WAIT_CLEAR(t)                                                    \
+  weft__store_relaxed(&(t)->wait_what, (const char *)0)
 
 /* Makes a task in state SCHEDULED (not yet queued) with refs for the handle
  * and for being alive, registered in rt. Returns 0, -EINVAL, -ESHUTDOWN or

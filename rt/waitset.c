@@ -28,6 +28,7 @@
 
 #include "rt/alloc.h"
 #include "rt/atomic.h"
+#include "rt/debug.h"
 #include "rt/task.h"
 #include "rt/worker.h"
 
@@ -104,6 +105,8 @@ static int check_args(weft_task *const *tasks, size_t n, weft_task *self) {
     weft__task_check(tasks[i], "weft_gather/weft_wait");
     if (tasks[i] == self)
       return -EDEADLK;
+    if (WEFT_UNLIKELY(tasks[i]->dbg))
+      weft__debug_awaited(tasks[i]);
   }
   return 0;
 }
@@ -159,7 +162,10 @@ static int wait_set(weft_task *self, weft_task *const *tasks, size_t n, mode m,
       forward_gather(&g);
       continue;
     }
+    WEFT__WAIT_SET(self, gather ? "gather" : "wait", WEFT__WAIT_COUNT,
+                   weft__load_relaxed(&g.remaining));
     weft__park();
+    WEFT__WAIT_CLEAR(self);
     suspended = true;
   }
   if (gather)

@@ -32,6 +32,7 @@
 #include "rt/debug.h"
 #include "rt/fiber.h"
 #include "rt/order_test.h"
+#include "rt/trace.h"
 
 /* ---- queues ------------------------------------------------------------ */
 
@@ -98,6 +99,7 @@ static void fire_timer(weft_task *t, void *ctx) {
   if (w->rt->asyncio_order)
     t->hops = 1;
   WEFT__STAT_ADD(w, timers_fired, 1);
+  WEFT__TRACE_TASK(w, WEFT__TR_TIMER, t);
   weft__task_wake(t);
 }
 
@@ -234,7 +236,10 @@ void weft__worker_loop(weft__worker *w) {
         int64_t now = weft_now_ns();
         timeout = next > now ? next - now : 0;
       }
+      WEFT__STAT_ADD(w, parks, 1);
+      WEFT__TRACE_PARK_BEGIN(w);
       weft__driver_poll(w->driver, timeout);
+      WEFT__TRACE_PARK_END(w);
       WEFT__STAT_ADD(w, polls, 1);
     } else if (weft__driver_sources(w->driver) > 0) {
       weft__driver_poll(w->driver, 0);

@@ -37,9 +37,13 @@ enum {
 #define WEFT__STAT_ADD(w, field, n)                                            \
   weft__store_relaxed(&(w)->stats.field, (w)->stats.field + (uint64_t)(n))
 
+/* The public view is weft_worker_stats (include/weft/stats.h, rt/stats.c):
+ * tasks_run here is its `switches`, tasks_started its `tasks_run`. io/ adds
+ * to io_events with WEFT__STAT_ADD on its worker. */
 typedef struct weft__worker_stats {
-  uint64_t tasks_run; /* switches into tasks */
-  uint64_t polls;     /* driver polls */
+  uint64_t tasks_run;     /* switches into tasks */
+  uint64_t tasks_started; /* tasks that began running here */
+  uint64_t polls;         /* driver polls */
   uint64_t timers_fired;
   uint64_t inject_pops;
   uint64_t steals_tried; /* victims tried */
@@ -47,7 +51,22 @@ typedef struct weft__worker_stats {
   uint64_t parks;        /* sleeps in the driver */
   uint64_t unparks;      /* other workers this one woke */
   uint64_t overflows;    /* ring overflows to the inject queue */
+  uint64_t tasks_stolen; /* tasks brought back by those steals */
+  uint64_t io_events;    /* I/O readiness events delivered (io/) */
 } weft__worker_stats;
+
+/* Runtime-wide counters of the executors (the blocking pool, the process
+ * pool), kept by those subsystems with atomic stores or read-modify-writes
+ * and read by anyone (weft_stats_get). Zero until they exist. */
+typedef struct weft__rt_stats {
+  uint64_t blocking_threads;     /* threads in the blocking pool now */
+  uint64_t blocking_queue_depth; /* jobs waiting for a blocking thread */
+  uint64_t blocking_jobs;        /* jobs run by the blocking pool */
+  uint64_t procpool_jobs;        /* jobs run by the process pool */
+  uint64_t procpool_restarts;    /* process-pool children restarted */
+} weft__rt_stats;
+
+struct weft__trace_buf;
 
 typedef struct weft__worker {
   struct weft__runtime *rt;
@@ -64,11 +83,22 @@ typedef struct weft__worker {
   void *dead_fiber;
 #endif
   int prev_intent;
-  size_t batch_left;   /* tasks left in the current batch (owner only) */
-  uint64_t finished;   /* tasks finished here, for finish_seq (owner) */
-  bool debug;          /* the runtime's debug mode (rt/debug.h) */
-  int64_t slice_start; /* debug: when the current task was switched in */
-  weft__runq runq;     /* ready tasks, asyncio order (owner only) */
+  size_t batch_left; /* tasks left in the current batch (owner only) */
+  uint64_t finished; /* tasks finished here, for finish_seq (owner) */
+  /* Observation hooks on (rt/debug.h): debug mode, a trace, or the task
+   * dump's worker column. The hooks at each switch test this one flag. */
+  bool debug;
+  bool trace;            /* recording a trace (rt/trace.h) */
+  int64_t slice_start;   /* when the current task was switched in: owner
+                            writes, the monitor reads (atomic) */
+  weft_task *slice_task; /* that task, NULL between slices: atomic */
+  uint64_t slice_seq;    /* bumped at each slice start and end: atomic */
+  /* A direct switch starts the next slice before the previous task's is
+   * ended (rt/run.c, step 2): that one's start is kept here (owner). */
+  const weft_task *prev_slice_task;
+  int64_t prev_slice_start, prev_slice_end;
+  struct weft__trace_buf *trace_buf; /* owner writes; read after join */
+  weft__runq runq; /* ready tasks, asyncio order (owner only) */
   /* The work-stealing side (rt/multi.c), with more than one worker: */
   weft__ring ring;      /* ready tasks: owner pushes and pops, others steal */
   weft_task *lifo;      /* the task woken last: atomic (stealable) */
@@ -136,6 +166,10 @@ typedef struct weft__runtime {
   bool monitor_started;
   uint32_t monitor_stop;    /* atomic */
   uint64_t monitor_rescues; /* stuck workers helped: monitor writes */
+  uint64_t monitor_timers;  /* timers it fired for them: monitor writes */
+  weft__rt_stats xstats;    /* the executors' counters: atomic */
+  struct weft__obs *obs;    /* stats printing, trace, inspector (rt/obs.c) */
+  void *debug_handles;      /* debug mode's handle list (rt/debug.c) */
   bool main_seen;           /* the main task was seen finished (worker) */
   weft_task *main;
 } weft__runtime;

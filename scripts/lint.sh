@@ -18,7 +18,7 @@ case ${1:-} in
   *) echo "usage: lint.sh [--format|--tidy]" >&2; exit 2 ;;
 esac
 
-dirs=(rt io sync include examples)
+dirs=(rt io sync include examples tools)
 mapfile -t files < <(git ls-files -- "${dirs[@]/%//*.c}" "${dirs[@]/%//*.h}" |
   grep -E '\.(c|h)$' || true)
 if [ ${#files[@]} -eq 0 ]; then
@@ -65,7 +65,7 @@ if [ $do_tidy = 1 ]; then
     # -header-filter: only the project's own headers, not /usr/include.
     printf '%s\n' "${sources[@]}" |
       xargs -P "$jobs" -n 1 clang-tidy -p build --quiet \
-        -header-filter="^$root/(rt|io|sync|include|examples)/" \
+        -header-filter="^$root/(rt|io|sync|include|examples|tools)/" \
         --extra-arg=-Wno-unknown-warning-option >"$out" 2>&1
     tidy_rc=$?
     # A header's findings repeat once per source that includes it.

@@ -68,19 +68,53 @@ typedef struct weft_config {
   /* Seconds to let tasks still running at shutdown finish after they were
    * cancelled, before they are reported as stragglers. Default 5. */
   double shutdown_grace;
-  /* Debug mode (asyncio's debug=True), reports on stderr: a task that ran
-   * longer than slow_task_seconds without suspending (asyncio's slow
-   * callback warning); every task still pending when shutdown cancelled it
-   * (asyncio's "Task was destroyed but it is pending"); and, when a task
-   * finishes, its stack high-water mark if it used more than three quarters
-   * of its stack (stacks are filled with a pattern when a task starts, so
-   * this costs a write of each stack once). Default false. */
+  /* Debug mode (asyncio's debug=True; WEFT_DEBUG=1 or WEFT_DEBUG=0 in the
+   * environment overrides this field), reports on stderr: a task holding
+   * its worker longer than slow_task_seconds without suspending (asyncio's
+   * slow callback warning), reported by the monitor thread while it still
+   * runs, with its name, spawn site and time so far, and again with its
+   * full time when it switches out; every task still pending when shutdown
+   * cancelled it (asyncio's "Task was destroyed but it is pending"); every
+   * task whose handle was neither awaited (weft_await, weft_gather,
+   * weft_wait) nor detached by the end; and, when a task finishes, its
+   * stack high-water mark if it used more than three quarters of its stack
+   * (stacks are filled with a pattern when a task starts, so this costs a
+   * write of each stack once). Default false. */
   bool debug;
   /* Debug mode's slow-task threshold in seconds. Default 0.1. */
   double slow_task_seconds;
   /* Start every spawned task eagerly, as if weft_spawn_opts.eager were set
    * (asyncio's loop.set_task_factory(asyncio.eager_task_factory)). */
   bool eager_tasks;
+  /* Observation (weft/stats.h). Each has an environment variable, which
+   * wins over the field when it is set:
+   * print_stats (WEFT_STATS=1): print the counters' table (weft_stats_print)
+   * on stderr at shutdown. Default false. */
+  bool print_stats;
+  /* trace_path (WEFT_TRACE=path): record a scheduler trace and write it to
+   * path at shutdown as Chrome trace-event JSON (open it in Perfetto): a
+   * track per worker with task run slices, steals, parks, unparks, timer
+   * wakes and I/O events. Costs a clock read and an event copy per switch
+   * while on. NULL: no trace (the default). The string must outlive the
+   * runtime. Ignored, with a warning, by a library built with
+   * -DWEFT_TRACE=OFF. */
+  const char *trace_path;
+  /* trace_events (WEFT_TRACE_EVENTS=n): events kept per worker; later
+   * ones are dropped and counted. 0 means 65536 (about 5 MiB a worker). */
+  uint64_t trace_events;
+  /* dump_on_sigquit (WEFT_DUMP=1): SIGQUIT (Ctrl-\) writes the task dump
+   * (weft_dump_tasks) to stderr instead of ending the process; the old
+   * disposition is restored when the last such runtime ends. Default
+   * false. */
+  bool dump_on_sigquit;
+  /* top_socket (WEFT_TOP=path, or WEFT_TOP=1 for /tmp/weft-PID.sock): open
+   * a Unix socket at path that tools/weft-top (and anything that writes
+   * "stats\n" or "tasks\n" to it) reads the counters and the task dump
+   * through. Removed at shutdown. NULL: none (the default). weft_run and
+   * weft_runtime_new fail with the socket's error (-ENAMETOOLONG,
+   * -EACCES, ...) when it cannot be opened, and with -EINVAL for a bad
+   * WEFT_TRACE_EVENTS. */
+  const char *top_socket;
 } weft_config;
 
 /* The most workers a runtime may have. */

@@ -1,0 +1,140 @@
+/* The task dump: every live task with its state, name, spawn site, worker
+ * (when observed) and what it waits on, through the API (from a task and from a
+ * plain thread) and on SIGQUIT (config field and WEFT_DUMP=1), which is handed
+ * back to its old disposition when the runtime ends. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "child.h"
+
+static int sleeper(void *arg, void **result) {
+  (void)arg, (void)result;
+  return weft_sleep_ms(10000);
+}
+
+static int waiter(void *arg, void **result) {
+  (void)result;
+  return weft_await((weft_task *)arg, NULL);
+}
+
+static int gatherer(void *arg, void **result) {
+  (void)result;
+  weft_task *t = arg;
+  return weft_gather(&t, 1, NULL, NULL, 0);
+}
+
+/* The dump into a string (through a pipe: it is small). */
+static void dump_to(weft_runtime *rt, char *buf, size_t len) {
+  int p[2];
+  CHECK_EQ(pipe(p), 0);
+  int n = weft_dump_tasks(rt, p[1]);
+  close(p[1]);
+  CHECK(n >= 4);
+  ssize_t r = read(p[0], buf, len - 1);
+  CHECK(r > 0);
+  buf[r] = '\0';
+  close(p[0]);
+}
+
+static const char *line_of(const char *dump, const char *name) {
+  const char *l = strstr(dump, name);
+  CHECK(l != NULL);
+  return l;
+}
+
+/* The line of the task named `name` contains `what` (before its end). */
+static void check_line(const char *dump, const char *name, const char *what) {
+  const char *l = line_of(dump, name);
+  const char *end = strchr(l, '\n');
+  const char *w = strstr(l, what);
+  if (!w || w > end) {
+    fprintf(stderr, "the line of %s lacks \"%s\"\n", name, what);
+    CHECK(0);
+  }
+}
+
+static bool via_signal;
+
+static int main_task(void *arg, void **result) {
+  (void)arg, (void)result;
+  weft_task *s, *w, *g;
+  weft_spawn_opts so = {.name = "sleeper"};
+  weft_spawn_opts wo = {.name = "waiter"};
+  weft_spawn_opts go = {.name = "gatherer"};
+  CHECK_EQ(weft_spawn_opt(&s, sleeper, NULL, &so), 0);
+  CHECK_EQ(weft_spawn_opt(&w, waiter, s, &wo), 0);
+  CHECK_EQ(weft_spawn_opt(&g, gatherer, s, &go), 0);
+  CHECK_EQ(weft_sleep_ms(20), 0); /* all three are waiting now */
+  if (via_signal) {
+    CHECK_EQ(kill(getpid(), SIGQUIT), 0);
+    CHECK_EQ(weft_sleep_ms(300), 0); /* the inspector writes the dump */
+  } else {
+    char dump[8192];
+    dump_to(NULL, dump, sizeof dump);
+    fprintf(stderr, "%s", dump);
+    CHECK(strstr(dump, "weft: task dump: 4 live tasks"));
+    check_line(dump, "task 'sleeper' (spawned at ", "dump.c:");
+    check_line(dump, "task 'sleeper'", "suspended");
+    check_line(dump, "task 'sleeper'", "waits on: sleep, 9.");
+    check_line(dump, "task 'waiter'", "suspended");
+    check_line(dump, "task 'waiter'",
+               "waits on: await task 'sleeper' (spawned at ");
+    check_line(dump, "task 'gatherer'", "waits on: gather, 1 left");
+    /* Nothing observes this runtime, so its workers do not record where
+     * each task runs (rt/debug.h): the state alone. */
+    check_line(dump, "task 'main'", ": running");
+  }
+  CHECK_EQ(weft_cancel(s), 0);
+  CHECK_EQ(weft_await(w, NULL), -ECANCELED);
+  CHECK_EQ(weft_await(g, NULL), -ECANCELED);
+  weft_detach(s);
+  weft_detach(w);
+  weft_detach(g);
+  return 0;
+}
+
+static int nworkers;
+
+static void run_dump(void) {
+  weft_config cfg;
+  weft_config_init(&cfg);
+  cfg.workers = nworkers;
+  cfg.dump_on_sigquit = via_signal && getenv("WEFT_DUMP") == NULL;
+  CHECK_EQ(weft_run(&cfg, main_task, NULL, NULL), 0);
+  /* The old disposition is back. */
+  struct sigaction sa;
+  CHECK_EQ(sigaction(SIGQUIT, NULL, &sa), 0);
+  CHECK(sa.sa_handler == SIG_DFL);
+}
+
+int main(void) {
+  char out[16384];
+  for (nworkers = 1; nworkers <= 2; nworkers++) {
+    fprintf(stderr, "-- API, %d worker(s)\n", nworkers);
+    via_signal = false;
+    run_dump();
+    for (int env = 0; env < 2; env++) {
+      fprintf(stderr, "-- SIGQUIT (%s), %d worker(s)\n",
+              env ? "WEFT_DUMP=1" : "config", nworkers);
+      if (env)
+        setenv("WEFT_DUMP", "1", 1);
+      via_signal = true;
+      int status = run_in_child(run_dump, out, sizeof out);
+      unsetenv("WEFT_DUMP");
+      fprintf(stderr, "%s", out);
+      CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+      CHECK(strstr(out, "weft: task dump: 4 live tasks"));
+      check_line(out, "task 'waiter'", "waits on: await task 'sleeper'");
+      check_line(out, "task 'sleeper'", "waits on: sleep, ");
+      check_line(out, "task 'main'", "worker "); /* running or sleeping */
+      /* The SIGQUIT dump turns the workers' record of tasks on. */
+      check_line(out, "task 'sleeper'", "suspended (last on worker ");
+    }
+  }
+  fprintf(stderr, "dump: all passed\n");
+  return 0;
+}
