@@ -252,6 +252,7 @@ int weft__driver_poll(weft__driver *d, int64_t timeout_ns) {
   while (n < 0 && errno == EINTR && timeout_ns == 0);
   if (n < 0)
     return errno == EINTR ? 0 : -errno;
+  int io = 0;
   for (int i = 0; i < n; i++) {
     if (evs[i].data.u64 == WAKE_TAG) {
       uint64_t v;
@@ -261,9 +262,10 @@ int weft__driver_poll(weft__driver *d, int64_t timeout_ns) {
       weft__store_release(&d->wake_pending, 0u);
     } else {
       dispatch(d, evs[i].data.u64, evs[i].events);
+      io++;
     }
   }
-  return n;
+  return io;
 }
 
 void weft__driver_wake(weft__driver *d) {

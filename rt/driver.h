@@ -15,10 +15,11 @@ int weft__driver_open(weft__driver **out);
 void weft__driver_close(weft__driver *d);
 
 /* Waits for I/O events or a wake for at most timeout_ns (-1: no limit, 0:
- * just look). Returns the number of events handled (wakes included) or a
- * negative errno code. The owner worker; also the monitor thread with a zero
- * timeout while the owner is stuck in a task (rt/monitor.c): event handling
- * is atomic per I/O object, and each event goes to one of the two pollers. */
+ * just look). Returns the number of I/O events handled (a wake is not
+ * counted) or a negative errno code. The owner worker; also the monitor thread
+ * with a zero timeout while the owner is stuck in a task (rt/monitor.c): event
+ * handling is atomic per I/O object, and each event goes to one of the two
+ * pollers. */
 int weft__driver_poll(weft__driver *d, int64_t timeout_ns);
 
 /* Makes a poll in progress (or the next one) return at once. Any thread. */

@@ -225,7 +225,7 @@ static weft_task *next_task(weft__worker *w) {
     t = inject_take(w);
     weft__worker_fire_timers(w);
     if (weft__driver_sources(w->driver) > 0) /* the reactor, zero timeout */
-      weft__driver_poll(w->driver, 0);
+      weft__worker_poll(w, 0);
     if (t)
       return t;
   }
@@ -308,7 +308,7 @@ static void park(weft__worker *w) {
     WEFT__STAT_ADD(w, parks, 1);
     WEFT__TRACE_PARK_BEGIN(w);
     weft__store_relaxed(&w->parked, 1u);
-    weft__driver_poll(w->driver, timeout);
+    weft__worker_poll(w, timeout);
     weft__store_relaxed(&w->parked, 0u);
     WEFT__TRACE_PARK_END(w);
   }

@@ -62,6 +62,18 @@ static void push(weft_task *t, bool woken) {
 void weft__sched_push(weft_task *t) { push(t, false); }
 void weft__sched_push_woken(weft_task *t) { push(t, true); }
 
+/* ---- the reactor ------------------------------------------------------- */
+
+int weft__worker_poll(weft__worker *w, int64_t timeout_ns) {
+  int n = weft__driver_poll(w->driver, timeout_ns);
+  WEFT__STAT_ADD(w, polls, 1);
+  if (n > 0) {
+    WEFT__STAT_ADD(w, io_events, (uint64_t)n);
+    WEFT__TRACE(w, WEFT__TR_IO, 0, n);
+  }
+  return n;
+}
+
 /* ---- the registry ------------------------------------------------------ */
 
 /* Kept in spawn order, so shutdown cancels the oldest first. */
@@ -179,10 +191,8 @@ bool weft__worker_boundary(weft__worker *w) {
     return false;
   if (w->runq.len == 0 && weft__inject_len(&rt->inject) == 0)
     return false;
-  if (weft__driver_sources(w->driver) > 0) {
-    weft__driver_poll(w->driver, 0);
-    WEFT__STAT_ADD(w, polls, 1);
-  }
+  if (weft__driver_sources(w->driver) > 0)
+    weft__worker_poll(w, 0);
   collect_ready(w);
   w->batch_left = w->runq.len;
   return true;
@@ -238,12 +248,10 @@ void weft__worker_loop(weft__worker *w) {
       }
       WEFT__STAT_ADD(w, parks, 1);
       WEFT__TRACE_PARK_BEGIN(w);
-      weft__driver_poll(w->driver, timeout);
+      weft__worker_poll(w, timeout);
       WEFT__TRACE_PARK_END(w);
-      WEFT__STAT_ADD(w, polls, 1);
     } else if (weft__driver_sources(w->driver) > 0) {
-      weft__driver_poll(w->driver, 0);
-      WEFT__STAT_ADD(w, polls, 1);
+      weft__worker_poll(w, 0);
     }
     collect_ready(w); /* 2 and 3 */
     /* 4. */

@@ -38,8 +38,8 @@ enum {
   weft__store_relaxed(&(w)->stats.field, (w)->stats.field + (uint64_t)(n))
 
 /* The public view is weft_worker_stats (include/weft/stats.h, rt/stats.c):
- * tasks_run here is its `switches`, tasks_started its `tasks_run`. io/ adds
- * to io_events with WEFT__STAT_ADD on its worker. */
+ * tasks_run here is its `switches`, tasks_started its `tasks_run`. The
+ * reactor's events are counted in io_events by weft__worker_poll. */
 typedef struct weft__worker_stats {
   uint64_t tasks_run;     /* switches into tasks */
   uint64_t tasks_started; /* tasks that began running here */
@@ -187,6 +187,11 @@ void weft__switch_out_from(weft__worker *w, int intent);
  * wake (it may take the LIFO slot); plain for a new task. */
 void weft__sched_push(weft_task *t);
 void weft__sched_push_woken(weft_task *t);
+
+/* Polls w's reactor (rt/driver.h) and counts it: polls, I/O events, and a
+ * trace event when any arrived. Returns what weft__driver_poll returns.
+ * Owner worker only. */
+int weft__worker_poll(weft__worker *w, int64_t timeout_ns);
 
 /* rt/multi.c: the work-stealing loop and its pieces. */
 void weft__multi_push(weft__worker *w, weft_task *t, bool woken);

@@ -116,6 +116,15 @@ static int echo_main(void *arg, void **res) {
     total += (size_t)n;
   }
   CHECK_EQ(total, 1 + 100 + 65536 + BIG);
+  /* The waits above were ended by reactor events, and the workers count
+   * them (weft/stats.h: io_events). */
+  weft_worker_stats ws[8];
+  int nw = weft_worker_count() < 8 ? weft_worker_count() : 8;
+  CHECK_EQ(weft_stats_get(NULL, NULL, ws, nw), weft_worker_count());
+  uint64_t events = 0;
+  for (int i = 0; i < nw; i++)
+    events += ws[i].io_events;
+  CHECK(events > 0);
   struct iovec v[3] = {{"ab", 2}, {"", 0}, {"cdef", 4}};
   size_t sent = 0;
   CHECK_EQ(weft_io_writev(c, v, 3, WEFT_NO_DEADLINE, &sent), 0);
