@@ -1,0 +1,3 @@
+module weft/bench/http_go
+
+go 1.19
