@@ -157,7 +157,7 @@ static int waiter_task(void *arg, void **result) {
 /* Cancelling a weft_wait leaves the tasks running (asyncio.wait). */
 static int t_cancel_wait(void *arg, void **result) {
   (void)arg, (void)result;
-  job jobs[2] = {{20, 0, 1}, {20, 0, 2}};
+  job jobs[2] = {{300, 0, 1}, {300, 0, 2}};
   weft_task *t[2], *w;
   for (int i = 0; i < 2; i++)
     CHECK_EQ(weft_spawn(&t[i], run_job, &jobs[i]), 0);

@@ -113,7 +113,7 @@ static int sleeper(void *arg, void **result) {
   (void)result;
   intptr_t ms = (intptr_t)arg;
   CHECK_EQ(weft_sleep_ms(ms), 0);
-  note((char)('0' + ms / 10));
+  note((char)('0' + ms / 40));
   return 0;
 }
 
@@ -128,7 +128,9 @@ static int t_sleep(void *arg, void **result) {
   CHECK(weft_now_ns() - t0 < 1000000000); /* generous functional bound */
 
   weft_task *t[4];
-  intptr_t delays[4] = {30, 10, 20, 10};
+  /* 40 ms apart: a loaded machine under TSan can pause the worker between
+   * two sleepers arming their timers for longer than 10 ms. */
+  intptr_t delays[4] = {120, 40, 80, 40};
   for (int i = 0; i < 4; i++)
     CHECK_EQ(weft_spawn(&t[i], sleeper, (void *)delays[i]), 0);
   for (int i = 0; i < 4; i++) {
@@ -145,9 +147,9 @@ static int t_detach(void *arg, void **result) {
   (void)arg, (void)result;
   trace_len = 0;
   weft_task *t;
-  CHECK_EQ(weft_spawn(&t, sleeper, (void *)(intptr_t)10), 0);
+  CHECK_EQ(weft_spawn(&t, sleeper, (void *)(intptr_t)40), 0);
   weft_detach(t);
-  CHECK_EQ(weft_sleep_ms(30), 0);
+  CHECK_EQ(weft_sleep_ms(300), 0);
   CHECK(strcmp(trace, "1") == 0);
   return 0;
 }
