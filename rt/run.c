@@ -121,7 +121,10 @@ static void finish_switch_out(weft__worker *w, weft_task *t, int intent) {
   case WEFT__I_EXIT:
     weft__stack_put(&w->stacks, &w->rt->stacks, &w->dead_stack);
 #if defined(WEFT_TSAN)
-    __tsan_destroy_fiber(w->dead_fiber);
+    if (w->fibers_cached < (int)(sizeof w->fiber_cache / sizeof(void *)))
+      w->fiber_cache[w->fibers_cached++] = w->dead_fiber;
+    else
+      __tsan_destroy_fiber(w->dead_fiber);
 #endif
     break;
   default:
@@ -192,7 +195,10 @@ static int start_task(weft__worker *w, weft_task *t) {
   t->asan_fake_stack = NULL;
 #endif
 #if defined(WEFT_TSAN)
-  t->tsan_fiber = __tsan_create_fiber(0);
+  /* A fiber an exited task left here: the switches from it to this loop and
+   * on to t order its old accesses before t's, as a thread would. */
+  t->tsan_fiber = w->fibers_cached ? w->fiber_cache[--w->fibers_cached]
+                                   : __tsan_create_fiber(0);
 #endif
   if (WEFT_UNLIKELY(w->debug))
     weft__debug_stack_fill(t);

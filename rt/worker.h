@@ -81,6 +81,10 @@ typedef struct weft__worker {
   weft__stack dead_stack; /* an exited task's stack, given back next */
 #if defined(WEFT_TSAN)
   void *dead_fiber;
+  /* Fibers of exited tasks, kept for the next tasks to start here: TSan
+   * clears most of a megabyte to create one. Owner only. */
+  void *fiber_cache[64];
+  int fibers_cached;
 #endif
   int prev_intent;
   size_t batch_left; /* tasks left in the current batch (owner only) */

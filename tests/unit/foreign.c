@@ -7,7 +7,12 @@
 
 #include "check.h"
 
+#if defined(__SANITIZE_THREAD__)
+/* TSan creates a shadow state of most of a megabyte per task. */
+enum { THREADS = 4, CALLS = 500, PINNED = 4 };
+#else
 enum { THREADS = 4, CALLS = 2000, PINNED = 4 };
+#endif
 
 static weft_runtime *rt;
 static uint32_t calls_done; /* atomic */

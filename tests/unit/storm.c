@@ -12,7 +12,12 @@
 #include "rt/current.h"
 #include "rt/worker.h"
 
+#if defined(__SANITIZE_THREAD__)
+/* TSan creates a shadow state of most of a megabyte per live task. */
+enum { N = 1000 };
+#else
 enum { N = 3000 };
+#endif
 
 typedef struct slot {
   uint32_t ran; /* entries into the body: atomic */
