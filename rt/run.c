@@ -42,6 +42,43 @@
 #include "rt/fiber.h"
 #include "rt/worker.h"
 
+/* ---- TSan fibers ------------------------------------------------------ */
+
+#if defined(WEFT_TSAN)
+/* TSan makes a fiber's shadow state by clearing most of a megabyte of fresh
+ * memory: 7-15 ms each on a loaded VM whose page faults are slow, enough to
+ * reorder timers armed by tasks started one after the other. So each worker
+ * makes a few before it runs anything and keeps the fibers of exited tasks
+ * for the next tasks it starts. Reuse hides no race: the switches from the
+ * old task to the worker's loop and on to the new one already order the old
+ * accesses before the new, as they would on one thread. The fibers are
+ * destroyed with the runtime: TSan counts them as threads, and a process
+ * that forks with threads alive may not start threads in the child. */
+enum { FIBERS_WARM = 16 };
+
+static void *fiber_get(weft__worker *w) {
+  return w->fibers_cached ? w->fiber_cache[--w->fibers_cached]
+                          : __tsan_create_fiber(0);
+}
+
+static void fiber_put(weft__worker *w, void *f) {
+  if (w->fibers_cached < (int)(sizeof w->fiber_cache / sizeof(void *)))
+    w->fiber_cache[w->fibers_cached++] = f;
+  else
+    __tsan_destroy_fiber(f);
+}
+
+void weft__fiber_cache_warm(weft__worker *w) {
+  while (w->fibers_cached < FIBERS_WARM)
+    w->fiber_cache[w->fibers_cached++] = __tsan_create_fiber(0);
+}
+
+void weft__fiber_cache_flush(weft__worker *w) {
+  while (w->fibers_cached)
+    __tsan_destroy_fiber(w->fiber_cache[--w->fibers_cached]);
+}
+#endif
+
 /* ---- finishing -------------------------------------------------------- */
 
 /* DONE, awaiters woken, the "alive" reference dropped: t may be freed. */
@@ -121,10 +158,7 @@ static void finish_switch_out(weft__worker *w, weft_task *t, int intent) {
   case WEFT__I_EXIT:
     weft__stack_put(&w->stacks, &w->rt->stacks, &w->dead_stack);
 #if defined(WEFT_TSAN)
-    if (w->fibers_cached < (int)(sizeof w->fiber_cache / sizeof(void *)))
-      w->fiber_cache[w->fibers_cached++] = w->dead_fiber;
-    else
-      __tsan_destroy_fiber(w->dead_fiber);
+    fiber_put(w, w->dead_fiber);
 #endif
     break;
   default:
@@ -195,10 +229,7 @@ static int start_task(weft__worker *w, weft_task *t) {
   t->asan_fake_stack = NULL;
 #endif
 #if defined(WEFT_TSAN)
-  /* A fiber an exited task left here: the switches from it to this loop and
-   * on to t order its old accesses before t's, as a thread would. */
-  t->tsan_fiber = w->fibers_cached ? w->fiber_cache[--w->fibers_cached]
-                                   : __tsan_create_fiber(0);
+  t->tsan_fiber = fiber_get(w);
 #endif
   if (WEFT_UNLIKELY(w->debug))
     weft__debug_stack_fill(t);

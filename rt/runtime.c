@@ -25,7 +25,6 @@
 #include "rt/alloc.h"
 #include "rt/current.h"
 #include "rt/debug.h"
-#include "rt/fiber.h"
 #include "rt/guard.h"
 #include "rt/monitor.h"
 #include "rt/obs.h"
@@ -127,8 +126,7 @@ static void worker_fini(weft__worker *w) {
   }
   weft__stack_cache_flush(&w->stacks, &w->rt->stacks);
 #if defined(WEFT_TSAN)
-  while (w->fibers_cached)
-    __tsan_destroy_fiber(w->fiber_cache[--w->fibers_cached]);
+  weft__fiber_cache_flush(w);
 #endif
   weft__driver_close(w->driver);
 }

@@ -203,6 +203,7 @@ void weft__worker_thread_begin(weft__worker *w) {
   weft__order_init(w);
 #if defined(WEFT_TSAN)
   w->tsan_fiber = __tsan_get_current_fiber();
+  weft__fiber_cache_warm(w);
 #endif
 #if defined(WEFT_ASAN)
   /* The thread's own stack, which ASan must be told of when a task

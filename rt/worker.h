@@ -81,8 +81,8 @@ typedef struct weft__worker {
   weft__stack dead_stack; /* an exited task's stack, given back next */
 #if defined(WEFT_TSAN)
   void *dead_fiber;
-  /* Fibers of exited tasks, kept for the next tasks to start here: TSan
-   * clears most of a megabyte to create one. Owner only. */
+  /* Fibers of exited tasks, kept for the next tasks to start here (rt/run.c:
+   * TSan clears most of a megabyte to create one). Owner only. */
   void *fiber_cache[64];
   int fibers_cached;
 #endif
@@ -184,6 +184,12 @@ void weft__switch_out(int intent);
 /* The same, for a caller that has just looked up its worker (w is the
  * calling thread's: only valid until the switch). */
 void weft__switch_out_from(weft__worker *w, int intent);
+#if defined(WEFT_TSAN)
+/* Fills w's cache of TSan fibers (its thread, before any task runs) and
+ * destroys what it holds (runtime end): rt/run.c. */
+void weft__fiber_cache_warm(weft__worker *w);
+void weft__fiber_cache_flush(weft__worker *w);
+#endif
 
 /* Queues a runnable task: on the current worker's queue when called from a
  * worker of its runtime, else on the inject queue (and wakes a worker).
