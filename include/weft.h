@@ -5,6 +5,7 @@
 #ifndef WEFT_H
 #define WEFT_H
 
+#include "weft/exec.h"
 #include "weft/io.h"
 #include "weft/rt.h"
 #include "weft/stats.h"
