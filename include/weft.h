@@ -6,6 +6,7 @@
 #define WEFT_H
 
 #include "weft/exec.h"
+#include "weft/fs.h"
 #include "weft/io.h"
 #include "weft/rt.h"
 #include "weft/stats.h"

@@ -207,7 +207,7 @@ static bool job_done(void *ctx) {
 }
 
 int weft__blocking_run(int lane, weft_blocking_fn fn, void *arg, void **result,
-                       weft_release_fn release, bool shield) {
+                       weft_release_fn release, bool shield, int64_t deadline) {
   if (!fn || lane < 0 || lane >= WEFT__LANES)
     return -EINVAL;
   weft_task *self = weft__self();
@@ -216,8 +216,11 @@ int weft__blocking_run(int lane, weft_blocking_fn fn, void *arg, void **result,
   weft__bpool *p = self->rt->lanes[lane];
   if (!p)
     return -ESHUTDOWN;
-  if (weft__cancel_take(self))
+  if (weft__cancel_take(self)) {
+    if (release) /* the caller counts on release for -ECANCELED */
+      release(arg, NULL, -ECANCELED);
     return -ECANCELED;
+  }
   bjob *j = weft__calloc(sizeof *j);
   if (!j)
     return -ENOMEM;
@@ -233,8 +236,8 @@ int weft__blocking_run(int lane, weft_blocking_fn fn, void *arg, void **result,
     return err;
   }
   WEFT__WAIT_SET(self, "to_thread", WEFT__WAIT_PLAIN, 0);
-  int rc = weft__waitq_block(&j->q, job_done, j, -1);
-  if (rc == -ECANCELED) {
+  int rc = weft__waitq_block(&j->q, job_done, j, shield ? -1 : deadline);
+  if (rc == -ECANCELED || rc == -ETIMEDOUT) {
     pthread_mutex_lock(&p->lock);
     bool queued = j->state == J_QUEUED;
     if (queued)
@@ -244,7 +247,7 @@ int weft__blocking_run(int lane, weft_blocking_fn fn, void *arg, void **result,
       WEFT__WAIT_CLEAR(self);
       weft__store_release(&j->abandoned, 1u);
       job_unref(j);
-      return -ECANCELED;
+      return rc;
     }
     /* Shielded: fn writes into the caller's memory; wait for it and put
      * the cancellation back for the next suspension point. */
@@ -262,7 +265,8 @@ int weft__blocking_run(int lane, weft_blocking_fn fn, void *arg, void **result,
 
 int weft_to_thread(weft_blocking_fn fn, void *arg, void **result,
                    weft_release_fn release) {
-  return weft__blocking_run(WEFT__LANE_MAIN, fn, arg, result, release, false);
+  return weft__blocking_run(WEFT__LANE_MAIN, fn, arg, result, release, false,
+                            -1);
 }
 
 static weft__bpool *lane_new(weft__rt_stats *st, int cap, int64_t idle_ns) {

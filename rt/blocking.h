@@ -20,9 +20,12 @@ enum { WEFT__LANE_MAIN = 0, WEFT__LANE_DNS = 1, WEFT__LANES = 2 };
  * running does not end the wait (fn writes into the caller's memory); the
  * call returns fn's outcome and the cancellation stays pending for the next
  * suspension point. A job still queued is dropped either way (-ECANCELED).
+ * deadline (weft_now_ns; -1 none; not with shield): past it the call
+ * returns -ETIMEDOUT as a cancelled one returns -ECANCELED.
  * Errors as weft_to_thread. May switch. */
 int weft__blocking_run(int lane, weft_blocking_fn fn, void *arg, void **result,
-                       weft_release_fn release, bool shield);
+                       weft_release_fn release, bool shield,
+                       int64_t deadline);
 
 /* Runtime start: makes the lanes (no threads yet). Returns 0 or -ENOMEM. */
 int weft__blocking_start(struct weft__runtime *rt);

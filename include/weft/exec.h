@@ -49,11 +49,13 @@ typedef void (*weft_release_fn)(void *arg, void *result, int code);
  * dropped without running; a running one finishes on its thread (a thread
  * cannot be stopped safely) and then release(arg, r, code) runs there, if
  * release is not NULL (for a dropped job, release(arg, NULL, -ECANCELED)
- * runs when the job is discarded). So arg must stay valid until fn returns even
- * after the caller left: give heap memory that release frees, not the caller's
- * stack. Errors: -EINVAL (NULL fn), -EPERM (outside a task), -ESHUTDOWN
- * (the runtime is shutting down), -EAGAIN (no thread could be made and
- * none exists), -ENOMEM, -ECANCELED. */
+ * runs when the job is discarded; and a call that returns -ECANCELED
+ * without submitting, a cancellation already pending, calls it at once).
+ * In short: after -ECANCELED, release(arg, ...) runs exactly once. So arg must
+ * stay valid until fn returns even after the caller left: give heap memory that
+ * release frees, not the caller's stack. Errors: -EINVAL (NULL fn), -EPERM
+ * (outside a task), -ESHUTDOWN (the runtime is shutting down), -EAGAIN (no
+ * thread could be made and none exists), -ENOMEM, -ECANCELED. */
 int weft_to_thread(weft_blocking_fn fn, void *arg, void **result,
                    weft_release_fn release);
 
