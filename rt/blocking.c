@@ -122,13 +122,13 @@ static void *lane_thread(void *arg) {
     if (!p->head)
       p->tail = NULL;
     ck_pr_dec_64(&p->st->blocking_queue_depth);
-    if (j->state == J_CANCELLED) { /* its waiter left before it ran */
+    if (weft__load_relaxed(&j->state) == J_CANCELLED) { /* its waiter left before it ran */
       pthread_mutex_unlock(&p->lock);
       job_unref(j);
       pthread_mutex_lock(&p->lock);
       continue;
     }
-    j->state = J_RUNNING;
+    weft__store_relaxed(&j->state, (uint32_t)J_RUNNING);
     pthread_mutex_unlock(&p->lock);
     void *result = NULL;
     int code = j->fn(j->arg, &result);
@@ -227,7 +227,7 @@ int weft__blocking_run(int lane, weft_blocking_fn fn, void *arg, void **result,
   j->fn = fn;
   j->arg = arg;
   j->release = release;
-  j->state = J_QUEUED;
+  weft__store_relaxed(&j->state, (uint32_t)J_QUEUED);
   j->refs = 2;
   weft__waitq_init(&j->q);
   int err = submit(p, j);
@@ -239,9 +239,9 @@ int weft__blocking_run(int lane, weft_blocking_fn fn, void *arg, void **result,
   int rc = weft__waitq_block(&j->q, job_done, j, shield ? -1 : deadline);
   if (rc == -ECANCELED || rc == -ETIMEDOUT) {
     pthread_mutex_lock(&p->lock);
-    bool queued = j->state == J_QUEUED;
+    bool queued = weft__load_relaxed(&j->state) == J_QUEUED;
     if (queued)
-      j->state = J_CANCELLED;
+      weft__store_relaxed(&j->state, (uint32_t)J_CANCELLED);
     pthread_mutex_unlock(&p->lock);
     if (queued || !shield) {
       WEFT__WAIT_CLEAR(self);

@@ -142,7 +142,7 @@ static int t_cancel_queued(void *arg, void **result) {
 /* ---- the cap under a burst, and idle exit ---- */
 
 #define CAP 4
-#define BURST 40
+#define BURST 24
 static uint32_t running, max_running; /* atomic */
 
 static int burst_job(void *arg, void **result) {
@@ -152,7 +152,7 @@ static int burst_job(void *arg, void **result) {
   uint32_t m = weft__load_relaxed(&max_running);
   while (now > m && !ck_pr_cas_32_value(&max_running, m, now, &m)) {
   }
-  usleep(20000);
+  usleep(50000);
   ck_pr_dec_32(&running);
   return 0;
 }
