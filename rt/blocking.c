@@ -122,7 +122,8 @@ static void *lane_thread(void *arg) {
     if (!p->head)
       p->tail = NULL;
     ck_pr_dec_64(&p->st->blocking_queue_depth);
-    if (weft__load_relaxed(&j->state) == J_CANCELLED) { /* its waiter left before it ran */
+    if (weft__load_relaxed(&j->state) ==
+        J_CANCELLED) { /* its waiter left before it ran */
       pthread_mutex_unlock(&p->lock);
       job_unref(j);
       pthread_mutex_lock(&p->lock);
@@ -328,4 +329,54 @@ void weft__blocking_stop(weft__runtime *rt, int64_t deadline) {
       weft__free(p, sizeof *p);
     }
   }
+}
+
+/* ---- the process pool's seam (rt/blocking.h) ---- */
+
+static pthread_mutex_t procpool_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void *weft__procpool_get(void *(*create)(uint64_t *jobs, uint64_t *restarts,
+                                         int workers, int *err),
+                         void (*stop)(void *pool), int *err) {
+  weft_task *self = weft__self();
+  *err = 0;
+  if (!self) {
+    *err = -EPERM;
+    return NULL;
+  }
+  weft__runtime *rt = self->rt;
+  pthread_mutex_lock(&procpool_lock);
+  void *p = rt->procpool;
+  if (!p && weft__load_acquire(&rt->shutdown))
+    *err = -ESHUTDOWN;
+  else if (!p) {
+    p = create(&rt->xstats.procpool_jobs, &rt->xstats.procpool_restarts,
+               rt->cfg.procpool_workers, err);
+    if (p) {
+      rt->procpool_stop = stop;
+      weft__store_release(&rt->procpool, p);
+    }
+  }
+  pthread_mutex_unlock(&procpool_lock);
+  return p;
+}
+
+void *weft__procpool_peek(int *err) {
+  weft_task *self = weft__self();
+  if (!self) {
+    *err = -EPERM;
+    return NULL;
+  }
+  void *p = weft__load_acquire(&self->rt->procpool);
+  *err = p ? 0 : -ENOENT;
+  return p;
+}
+
+void weft__procpool_stop(weft__runtime *rt) {
+  pthread_mutex_lock(&procpool_lock);
+  void *p = rt->procpool;
+  rt->procpool = NULL;
+  pthread_mutex_unlock(&procpool_lock);
+  if (p)
+    rt->procpool_stop(p);
 }

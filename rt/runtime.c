@@ -13,7 +13,8 @@
  *  4. the signal thread stops, then the blocking pool runs its queue and
  *     its threads are joined, or detached when the grace period has passed
  *     (rt/blocking.c);
- *  5. (the process pool is not built yet);
+ *  5. the process pool's workers and zygote are killed and reaped
+ *     (io/procpool.c, through rt/blocking.h's seam);
  *  6. the worker threads are joined;
  *  7. timers, queues, stacks and task memory are freed; stragglers' task
  *     objects are freed with them (their stacks are never resumed).
@@ -281,6 +282,7 @@ static void runtime_join(weft__runtime *rt) {
   if (grace == 0)
     grace = weft_now_ns() + (int64_t)(rt->cfg.shutdown_grace * 1e9);
   weft__blocking_stop(rt, grace);
+  weft__procpool_stop(rt); /* step 5 */
   weft__monitor_stop(rt); /* shutdown step 6 */
   weft__obs_finish(rt);   /* reports, the trace, the stats table */
 }

@@ -176,6 +176,8 @@ typedef struct weft__runtime {
   struct weft__bpool *lanes[2]; /* the blocking pool's lanes */
   struct weft__signals *signals; /* the signalfd and its thread, or NULL */
   uint32_t sigint_stop;          /* a SIGINT started the shutdown: atomic */
+  void *procpool;                /* io/procpool.c's pool (rt/blocking.h) */
+  void (*procpool_stop)(void *pool); /* shutdown step 5 */
 } weft__runtime;
 
 /* From a task: switch to the worker with the given intent. Returns when the

@@ -155,6 +155,80 @@ int weft_process_communicate(weft_process *p, const void *in, size_t in_len,
  * ignored. */
 void weft_process_free(weft_process *p);
 
+/* ---- the process pool (run_in_executor with a ProcessPoolExecutor) ------
+ *
+ * CPU-bound jobs run in worker processes (weft_config.procpool_workers,
+ * default one per CPU), made when the first job runs. A job is a function
+ * registered by name (addresses differ between processes) that takes an
+ * input buffer and returns an output buffer. Workers are forked by a
+ * zygote, a fresh copy of the program (/proc/self/exe) diverted before
+ * main() by WEFT_JOB's constructors; so the zygote inherits no lock held
+ * by another thread, and main() never runs there. Requests and replies go
+ * over a SOCK_SEQPACKET socket per worker; a payload over 32 KiB travels
+ * in a sealed memfd passed with SCM_RIGHTS. Workers and the zygote die
+ * with their parent (PR_SET_PDEATHSIG).
+ *
+ * Healing: a worker that crashes, calls exit() or is killed fails only the
+ * job it was running, with -EOWNERDEAD, and a replacement is forked; a
+ * zygote that died is started again. Workers are checked before each job,
+ * so a dead idle worker never takes one. At shutdown (DESIGN 4.4 step 5)
+ * every worker and the zygote are killed and reaped.
+ *
+ * Inside a worker, a job runs in a plain single-threaded process: no weft
+ * runtime, no tasks. */
+
+/* A job: reads in[0..in_len), may store a malloc'd buffer in *out with its
+ * length in *out_len (the worker frees it after sending), returns 0 or a
+ * negative code (given to the caller). */
+typedef int (*weft_job_fn)(const void *in, size_t in_len, void **out,
+                           size_t *out_len);
+
+/* Registers fn under name (at most 63 bytes) in this process. Use WEFT_JOB,
+ * which calls it from a constructor, so that the zygote has the same
+ * registry. Returns 0, -EINVAL, -EEXIST or -ENOMEM. */
+int weft_job_register(const char *name, weft_job_fn fn);
+
+/* Called by WEFT_JOB's constructors after every registration: in a zygote
+ * it never returns. Not for direct use. */
+void weft_job_divert(void);
+
+/* Registers fn as job `name` (an identifier) at load time. Use at file
+ * scope, in the program (the executable or a library it loads before
+ * main). Registration constructors run before the diverting ones (their
+ * priority), so every job of the executable is known to the zygote. */
+#define WEFT_JOB(name, fn)                                                     \
+  __attribute__((constructor(101))) static void weft_job_reg_##name(void) {    \
+    weft_job_register(#name, (fn));                                            \
+  }                                                                            \
+  __attribute__((constructor)) static void weft_job_div_##name(void) {         \
+    weft_job_divert();                                                         \
+  }
+
+/* Runs job `name` on in[0..in_len) in a worker process and suspends the
+ * calling task until its reply. Returns the job's code with its output in
+ * *out (malloc'd: free() it; NULL when empty) and *out_len (both may be
+ * NULL to drop it). Errors: -ENOENT (no job of that name), -EOWNERDEAD
+ * (the worker died while running it: a crash, exit(), a kill), -ECANCELED
+ * and -ETIMEDOUT (deadline, absolute on weft_now_ns; WEFT_NO_DEADLINE:
+ * none): in both cases the worker running the job is killed and replaced,
+ * -EINVAL, -ENOMEM, -EPERM (outside a task), -ESHUTDOWN, or the error that
+ * kept the pool from starting (-EAGAIN, -EMFILE, ...). Cancellation:
+ * returns -ECANCELED soon (the time to kill the worker); the job is lost. */
+int weft_procpool_run(const char *name, const void *in, size_t in_len,
+                      void **out, size_t *out_len, int64_t deadline);
+
+/* The process pool's state, for tests and tools. */
+typedef struct weft_procpool_info {
+  int size;       /* workers it keeps */
+  int live;       /* workers alive now, to its knowledge */
+  pid_t zygote;   /* the zygote's pid, or 0 */
+  pid_t pids[64]; /* the first 64 workers' pids */
+} weft_procpool_info;
+
+/* Fills *info for the calling task's runtime. Returns 0, -ENOENT (no
+ * pool started yet), -EPERM (outside a task), -EINVAL. Does not suspend. */
+int weft_procpool_info_get(weft_procpool_info *info);
+
 #ifdef __cplusplus
 }
 #endif

@@ -130,6 +130,9 @@ typedef struct weft_config {
    * process) instead of turning it into a graceful shutdown. Default
    * false. */
   bool keep_sigint;
+  /* procpool_workers: the process pool's worker processes (weft/exec.h),
+   * 0 meaning one per CPU the process may run on. */
+  int procpool_workers;
 } weft_config;
 
 /* The most workers a runtime may have. */
