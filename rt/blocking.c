@@ -4,7 +4,9 @@
  * A lane is a mutex, a FIFO of jobs and a set of detached threads:
  *  - Submit: under the lane's lock the job goes to the back of the queue;
  *    an idle thread not already told of a job is signalled (notified
- *    counts those told), else a new thread is made if the lane is below
+ *    counts those told), else a thread handing back a result and not yet
+ *    owing a job is counted on (finishing, claimed: it looks at the queue
+ *    before it waits), else a new thread is made if the lane is below
  *    its cap (made with every signal blocked: signals go to the signalfd,
  *    rt/signal.c), else the job waits for a thread to come back.
  *  - A thread takes jobs from the front until the queue is empty, then
@@ -65,6 +67,7 @@ typedef struct weft__bpool {
   pthread_cond_t gone; /* a thread left */
   bjob *head, *tail;
   int threads, idle, notified, cap;
+  int finishing, claimed; /* threads handing a result back; jobs they owe */
   int64_t idle_ns;
   bool closing, detached;
   weft__rt_stats *st; /* rt->xstats, or own once detached */
@@ -135,10 +138,19 @@ static void *lane_thread(void *arg) {
     int code = j->fn(j->arg, &result);
     j->result = result;
     j->code = code;
+    /* Counted as finishing while it wakes the waiter: a job submitted
+     * meanwhile (the waiter's next one, typically) is left for this thread
+     * instead of making a new one. */
+    pthread_mutex_lock(&p->lock);
+    ck_pr_inc_64(&p->st->blocking_jobs);
+    p->finishing++;
+    pthread_mutex_unlock(&p->lock);
     job_finish(p, j);
     job_unref(j);
     pthread_mutex_lock(&p->lock);
-    ck_pr_inc_64(&p->st->blocking_jobs);
+    p->finishing--;
+    if (p->claimed > 0)
+      p->claimed--;
   }
   p->threads--;
   ck_pr_dec_64(&p->st->blocking_threads);
@@ -190,6 +202,8 @@ static int submit(weft__bpool *p, bjob *j) {
   if (p->idle > p->notified) {
     p->notified++;
     pthread_cond_signal(&p->work);
+  } else if (p->finishing > p->claimed) {
+    p->claimed++; /* that thread takes it when it comes back */
   } else if (p->threads < p->cap) {
     err = add_thread(p);
     if (err && p->threads > 0)

@@ -53,6 +53,11 @@ static int t_result(void *arg, void **result) {
   weft_stats s = stats_now();
   CHECK(s.blocking_jobs >= 3);
   CHECK(s.blocking_threads >= 1);
+  /* One call after another: the thread that just answered takes the next
+   * job; no new thread per call. */
+  for (int i = 0; i < 200; i++)
+    CHECK_EQ(weft_to_thread(add_one, &v, NULL, NULL), 0);
+  CHECK(stats_now().blocking_threads <= 2);
   return 0;
 }
 
