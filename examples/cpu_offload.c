@@ -68,7 +68,7 @@ static void calibrate(void) {
     (void)sink;
     double dt = ms_now() - t0;
     if (dt > 50) {
-      iters_per_ms = (uint64_t)(n / dt);
+      iters_per_ms = (uint64_t)((double)n / dt);
       return;
     }
     n *= 2;
@@ -111,7 +111,8 @@ static int handler(void *arg, void **result) {
   int err = 0;
   while (weft_io_read_exactly(c->io, &seed, sizeof seed, WEFT_NO_DEADLINE,
                               NULL) == (ssize_t)sizeof seed) {
-    uint64_t in[2] = {seed, iters_per_ms * (uint64_t)work_ms}, r;
+    uint64_t in[2] = {seed, iters_per_ms * (uint64_t)work_ms};
+    uint64_t r;
     if (c->ph->offload) {
       void *out = NULL;
       size_t len = 0;
@@ -159,7 +160,8 @@ static int client(void *arg, void **result) {
     return err;
   uint64_t sum = 0;
   for (long i = 0; i < jobs / CLIENTS && !err; i++) {
-    uint64_t seed = (uint64_t)i * 7919 + 1, r = 0;
+    uint64_t seed = (uint64_t)i * 7919 + 1;
+    uint64_t r = 0;
     err = weft_io_write_all(io, &seed, sizeof seed, WEFT_NO_DEADLINE, NULL);
     if (!err && weft_io_read_exactly(io, &r, sizeof r, WEFT_NO_DEADLINE,
                                      NULL) != (ssize_t)sizeof r)
@@ -172,7 +174,8 @@ static int client(void *arg, void **result) {
 }
 
 static int cmp(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
+  double x = *(const double *)a;
+  double y = *(const double *)b;
   return x < y ? -1 : x > y;
 }
 
@@ -181,7 +184,9 @@ static int run_phase(phase *ph) {
   if (err)
     return err;
   ph->port = (uint16_t)weft_io_local_port(ph->listener);
-  weft_task *tick, *acc, *cl[CLIENTS];
+  weft_task *tick;
+  weft_task *acc;
+  weft_task *cl[CLIENTS];
   weft_spawn(&tick, ticker, ph);
   weft_spawn(&acc, acceptor, ph);
   double t0 = ms_now();
@@ -218,7 +223,8 @@ static int run_phase(phase *ph) {
 static int main_task(void *arg, void **result) {
   (void)arg;
   (void)result;
-  phase off = {.offload = true}, in = {.offload = false};
+  phase off = {.offload = true};
+  phase in = {.offload = false};
   off.lateness = malloc(MAX_SAMPLES * sizeof(double));
   in.lateness = malloc(MAX_SAMPLES * sizeof(double));
   /* Start the pool first, so that its start-up is not measured. */

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -135,13 +136,13 @@ WEFT_NOINLINE int weft__pp_recv(int sock, weft__pp_hdr *h, void **payload,
       memcpy(&fd, CMSG_DATA(c), sizeof fd);
   int err = 0;
   memcpy(h, buf, n >= (ssize_t)sizeof *h ? sizeof *h : 0);
-  if (n < (ssize_t)sizeof *h || h->magic != WEFT__PP_MAGIC ||
-      (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+  bool bad = n < (ssize_t)sizeof *h || h->magic != WEFT__PP_MAGIC ||
+             (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+             (!h->in_fd && (uint64_t)(n - (ssize_t)sizeof *h) != h->len);
+  if (bad)
     err = -EBADMSG;
   else if (h->in_fd) {
     err = fd < 0 ? -EBADMSG : read_memfd(fd, h->len, payload);
-  } else if ((uint64_t)(n - (ssize_t)sizeof *h) != h->len) {
-    err = -EBADMSG;
   } else if (h->len) {
     *payload = malloc(h->len);
     if (!*payload)

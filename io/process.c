@@ -41,8 +41,6 @@
 #define P_PIDFD 3
 #endif
 
-extern char **environ;
-
 struct weft_process {
   pid_t pid;
   weft_io *pidfd;
@@ -113,7 +111,8 @@ static int stdio_action(posix_spawn_file_actions_t *fa, weft_stdio mode,
 }
 
 static int spawn_attr(posix_spawnattr_t *at) {
-  sigset_t none, all;
+  sigset_t none;
+  sigset_t all;
   sigemptyset(&none);
   sigfillset(&all);
   sigdelset(&all, SIGKILL);
@@ -327,7 +326,8 @@ int weft_process_communicate(weft_process *p, const void *in, size_t in_len,
   feed f = {.p = p, .data = in, .len = in_len, .deadline = deadline};
   sink so = {.io = p->out, .deadline = deadline};
   sink se = {.io = p->err, .deadline = deadline};
-  weft_task *tin = NULL, *terr = NULL;
+  weft_task *tin = NULL;
+  weft_task *terr = NULL;
   int rc = 0;
   if (p->in)
     rc = weft_spawn(&tin, feed_task, &f);

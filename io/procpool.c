@@ -54,8 +54,6 @@
 #define MAX_WORKERS 256
 #define ZYGOTE_FD 3
 
-extern char **environ;
-
 typedef struct ppw {
   weft_io *io;
   int pidfd;
@@ -110,7 +108,8 @@ WEFT_NOINLINE static int zygote_start(pool *p) {
   while (environ[n])
     n++;
   char **envp = calloc(n + 3, sizeof *envp);
-  char fdvar[32], ppvar[48];
+  char fdvar[32];
+  char ppvar[48];
   snprintf(fdvar, sizeof fdvar, "WEFT_ZYGOTE_FD=%d", ZYGOTE_FD);
   snprintf(ppvar, sizeof ppvar, "WEFT_ZYGOTE_PPID=%d", (int)getpid());
   int err = envp ? 0 : -ENOMEM;
@@ -127,7 +126,8 @@ WEFT_NOINLINE static int zygote_start(pool *p) {
     posix_spawn_file_actions_init(&fa);
     posix_spawnattr_init(&at);
     posix_spawn_file_actions_adddup2(&fa, sv[1], ZYGOTE_FD);
-    sigset_t none, all;
+    sigset_t none;
+    sigset_t all;
     sigemptyset(&none);
     sigfillset(&all);
     sigdelset(&all, SIGKILL);
@@ -206,14 +206,15 @@ static int worker_spawn(pool *p, int i, bool replacement) {
   }
   close(sv[1]);
   ppw *w = pid > 0 ? calloc(1, sizeof *w) : NULL;
-  int err = pid > 0 ? (w ? 0 : -ENOMEM) : pid;
-  if (!err) {
-    w->pid = pid;
-    w->pidfd = pidfd_open_(pid);
-    err = w->pidfd < 0 ? w->pidfd : weft_io_adopt(sv[0], &w->io);
+  if (!w) {
+    close(sv[0]);
+    return pid > 0 ? -ENOMEM : (pid < 0 ? pid : -EIO);
   }
+  w->pid = pid;
+  w->pidfd = pidfd_open_(pid);
+  int err = w->pidfd < 0 ? w->pidfd : weft_io_adopt(sv[0], &w->io);
   if (err) {
-    if (w && w->pidfd >= 0) {
+    if (w->pidfd >= 0) {
       pidfd_kill(w->pidfd);
       close(w->pidfd);
     }
@@ -233,7 +234,8 @@ static int worker_spawn(pool *p, int i, bool replacement) {
 /* Replaces dead idle workers and fills empty slots. */
 static void heal(pool *p) {
   struct pollfd pf[MAX_WORKERS];
-  int idx[MAX_WORKERS], n = 0;
+  int idx[MAX_WORKERS];
+  int n = 0;
   for (int i = 0; i < p->size; i++)
     if (p->slot[i] && p->slot[i]->idle) {
       pf[n] = (struct pollfd){.fd = weft_io_fd(p->slot[i]->io),
@@ -388,7 +390,7 @@ int weft_procpool_run(const char *name, const void *in, size_t in_len,
       return i;
     weft_io *io = p->slot[i]->io;
     memset(&h, 0, sizeof h);
-    strcpy(h.name, name);
+    memcpy(h.name, name, strlen(name) + 1); /* checked: < WEFT__PP_NAME */
     for (;;) {
       err = weft__pp_send(weft_io_fd(io), &h, in, in_len, -1);
       if (err != -EAGAIN)

@@ -48,7 +48,7 @@ int weft_job_register(const char *name, weft_job_fn fn) {
       return -EEXIST;
   if (njobs == MAX_JOBS)
     return -ENOMEM;
-  strcpy(jobs[njobs].name, name);
+  memcpy(jobs[njobs].name, name, strlen(name) + 1); /* fits: checked */
   jobs[njobs].fn = fn;
   njobs++;
   return 0;
@@ -149,8 +149,8 @@ void weft_job_divert(void) {
   const char *pp = getenv("WEFT_ZYGOTE_PPID");
   if (!fd || !pp)
     return;
-  int ctl = atoi(fd);
-  pid_t parent = (pid_t)atoi(pp);
+  int ctl = (int)strtol(fd, NULL, 10);
+  pid_t parent = (pid_t)strtol(pp, NULL, 10);
   unsetenv("WEFT_ZYGOTE_FD"); /* not for the jobs' own children */
   unsetenv("WEFT_ZYGOTE_PPID");
   zygote_main(ctl, parent);

@@ -171,7 +171,8 @@ static int add_thread(weft__bpool *p) {
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-  sigset_t all, old;
+  sigset_t all;
+  sigset_t old;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old); /* inherited by the thread */
   pthread_t th;

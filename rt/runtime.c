@@ -28,12 +28,12 @@
 
 #include "rt/alloc.h"
 #include "rt/blocking.h"
-#include "rt/signal.h"
 #include "rt/current.h"
 #include "rt/debug.h"
 #include "rt/guard.h"
 #include "rt/monitor.h"
 #include "rt/obs.h"
+#include "rt/signal.h"
 #include "rt/topo.h"
 #include "rt/worker.h"
 
@@ -135,7 +135,7 @@ static void worker_fini(weft__worker *w) {
 }
 
 static void runtime_free(weft__runtime *rt) {
-  weft__signals_close(rt);          /* executors: a failed start */
+  weft__signals_close(rt); /* executors: a failed start */
   weft__blocking_stop(rt, weft_now_ns());
   for (int i = 0; rt->workers && i < rt->nworkers; i++)
     if (rt->workers[i].driver)
@@ -282,7 +282,8 @@ static void runtime_join(weft__runtime *rt) {
   if (grace == 0)
     grace = weft_now_ns() + (int64_t)(rt->cfg.shutdown_grace * 1e9);
   weft__blocking_stop(rt, grace);
-  weft__procpool_stop(rt); /* step 5 */
+  /* Step 5: the process pool (io/procpool.c, rt/blocking.h's seam). */
+  weft__procpool_stop(rt);
   weft__monitor_stop(rt); /* shutdown step 6 */
   weft__obs_finish(rt);   /* reports, the trace, the stats table */
 }
