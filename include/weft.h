@@ -5,6 +5,8 @@
 #ifndef WEFT_H
 #define WEFT_H
 
+#include "weft/exec.h"
+#include "weft/fs.h"
 #include "weft/io.h"
 #include "weft/rt.h"
 #include "weft/stats.h"

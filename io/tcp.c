@@ -14,6 +14,7 @@
 #include "io/io.h"
 #include "io/stream.h"
 #include "rt/common.h"
+#include "weft/fs.h"
 #include "weft/rt.h"
 
 #define BACKOFF_MIN_NS ((int64_t)1000 * 1000)
@@ -202,9 +203,31 @@ int weft_tcp_connect(const char *host, uint16_t port, int64_t deadline,
   struct sockaddr_storage ss;
   socklen_t len;
   int err = weft_addr_parse(host, port, &ss, &len);
+  if (err != -EINVAL || !*host)
+    return err ? err
+               : weft__stream_connect((struct sockaddr *)&ss, len, deadline,
+                                      out);
+  /* A host name (issue 7): resolve on the blocking pool's DNS lane, then
+   * try each address in the resolver's order until one connects. */
+  struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+  struct addrinfo *res;
+  err = weft_getaddrinfo(host, NULL, &hints, &res, deadline);
   if (err)
     return err;
-  return weft__stream_connect((struct sockaddr *)&ss, len, deadline, out);
+  err = -EHOSTUNREACH;
+  for (struct addrinfo *a = res; a; a = a->ai_next) {
+    if (a->ai_family == AF_INET)
+      ((struct sockaddr_in *)a->ai_addr)->sin_port = htons(port);
+    else if (a->ai_family == AF_INET6)
+      ((struct sockaddr_in6 *)a->ai_addr)->sin6_port = htons(port);
+    else
+      continue;
+    err = weft__stream_connect(a->ai_addr, a->ai_addrlen, deadline, out);
+    if (!err || err == -ECANCELED || err == -ETIMEDOUT)
+      break;
+  }
+  freeaddrinfo(res);
+  return err;
 }
 
 int weft_io_local_port(const weft_io *io) {

@@ -10,7 +10,11 @@
  *  2. every remaining task is cancelled;
  *  3. the workers run until those tasks finish, or the grace period passes
  *     and the stragglers are reported by name and spawn site;
- *  4-5. (the blocking and process pools arrive with the executors issue);
+ *  4. the signal thread stops, then the blocking pool runs its queue and
+ *     its threads are joined, or detached when the grace period has passed
+ *     (rt/blocking.c);
+ *  5. the process pool's workers and zygote are killed and reaped
+ *     (io/procpool.c, through rt/blocking.h's seam);
  *  6. the worker threads are joined;
  *  7. timers, queues, stacks and task memory are freed; stragglers' task
  *     objects are freed with them (their stacks are never resumed).
@@ -23,11 +27,13 @@
 #include <string.h>
 
 #include "rt/alloc.h"
+#include "rt/blocking.h"
 #include "rt/current.h"
 #include "rt/debug.h"
 #include "rt/guard.h"
 #include "rt/monitor.h"
 #include "rt/obs.h"
+#include "rt/signal.h"
 #include "rt/topo.h"
 #include "rt/worker.h"
 
@@ -132,6 +138,8 @@ static void worker_fini(weft__worker *w) {
 }
 
 static void runtime_free(weft__runtime *rt) {
+  weft__signals_close(rt); /* executors: a failed start */
+  weft__blocking_stop(rt, weft_now_ns());
   for (int i = 0; rt->workers && i < rt->nworkers; i++)
     if (rt->workers[i].driver)
       worker_fini(&rt->workers[i]);
@@ -187,7 +195,8 @@ static int worker_init(weft__runtime *rt, int i) {
 }
 
 /* Everything up to the worker threads. */
-static int runtime_create(const weft_config *cfg_in, weft__runtime **out) {
+static int runtime_create(const weft_config *cfg_in, weft__runtime **out,
+                          bool run) {
   weft_config cfg;
   if (cfg_in)
     cfg = *cfg_in;
@@ -231,6 +240,9 @@ static int runtime_create(const weft_config *cfg_in, weft__runtime **out) {
     if (err)
       goto fail;
   }
+  /* Executors: before obs_start makes the first thread (signal masks). */
+  if ((err = weft__blocking_start(rt)) || (err = weft__signals_open(rt, run)))
+    goto fail;
   if ((err = weft__obs_start(rt)))
     goto fail;
   *out = rt;
@@ -258,12 +270,23 @@ static int runtime_start(weft__runtime *rt) {
   if (started && (!rt->asyncio_order || rt->cfg.debug) &&
       weft__monitor_start(rt) != 0 && rt->cfg.debug)
     fprintf(stderr, "weft: debug: no monitor thread\n");
+  if (started && weft__signals_start(rt) != 0)
+    fprintf(stderr, "weft: no signal thread: signals stay pending\n");
   return started ? started : err;
 }
 
 static void runtime_join(weft__runtime *rt) {
   for (int i = 0; i < rt->started; i++)
     pthread_join(rt->workers[i].thread, NULL);
+  /* Shutdown step 4 (rt/blocking.c): the pool gets what is left of the
+   * grace period. */
+  weft__signals_close(rt);
+  int64_t grace = weft__load_relaxed(&rt->grace_deadline);
+  if (grace == 0)
+    grace = weft_now_ns() + (int64_t)(rt->cfg.shutdown_grace * 1e9);
+  weft__blocking_stop(rt, grace);
+  /* Step 5: the process pool (io/procpool.c, rt/blocking.h's seam). */
+  weft__procpool_stop(rt);
   weft__monitor_stop(rt); /* shutdown step 6 */
   weft__obs_finish(rt);   /* reports, the trace, the stats table */
 }
@@ -275,7 +298,7 @@ int weft_run(const weft_config *cfg, weft_fn main_fn, void *arg,
   if (weft__worker_current())
     return -EDEADLK;
   weft__runtime *rt;
-  int err = runtime_create(cfg, &rt);
+  int err = runtime_create(cfg, &rt, true);
   if (err)
     return err;
   err = weft__task_new(rt, main_fn, arg, &(weft_spawn_opts){.name = "main"},
@@ -304,6 +327,8 @@ int weft_run(const weft_config *cfg, weft_fn main_fn, void *arg,
     *result = done && code == 0 ? m->result : NULL;
   if (done)
     weft__task_unref(m); /* the handle; "alive" was dropped at finish */
+  if (weft__load_acquire(&rt->sigint_stop))
+    code = -EINTR; /* a SIGINT stopped it (rt/signal.c) */
   runtime_free(rt);
   return code;
 
@@ -320,7 +345,7 @@ int weft_runtime_new(weft_runtime **out, const weft_config *cfg) {
   if (weft__worker_current())
     return -EDEADLK;
   weft__runtime *rt;
-  int err = runtime_create(cfg, &rt);
+  int err = runtime_create(cfg, &rt, false);
   if (err)
     return err;
   err = runtime_start(rt);

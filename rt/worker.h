@@ -176,6 +176,12 @@ typedef struct weft__runtime {
   void *debug_handles;      /* debug mode's handle list (rt/debug.c) */
   bool main_seen;           /* the main task was seen finished (worker) */
   weft_task *main;
+  /* Executors (rt/blocking.c, rt/signal.c): */
+  struct weft__bpool *lanes[2];      /* the blocking pool's lanes */
+  struct weft__signals *signals;     /* the signalfd and its thread, or NULL */
+  uint32_t sigint_stop;              /* a SIGINT started the shutdown: atomic */
+  void *procpool;                    /* io/procpool.c's pool (rt/blocking.h) */
+  void (*procpool_stop)(void *pool); /* shutdown step 5 */
 } weft__runtime;
 
 /* From a task: switch to the worker with the given intent. Returns when the

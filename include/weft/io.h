@@ -183,10 +183,14 @@ int weft_io_accept(weft_io *listener, weft_io **out,
                    struct sockaddr_storage *peer, socklen_t *peer_len,
                    int64_t deadline);
 
-/* Connects to a numeric IPv4 or IPv6 address (host names come with the
- * DNS issue: -EINVAL today). Suspends until the connection is made or
- * fails. Returns 0, -ECONNREFUSED, -ENETUNREACH, -ETIMEDOUT (the deadline,
- * or the kernel's own connect timeout), -ECANCELED, -EMFILE, ...
+/* Connects to a numeric IPv4 or IPv6 address, or to a host name: resolved
+ * with weft_getaddrinfo (weft/fs.h) within the same deadline, and its
+ * addresses tried in the resolver's order until one connects. Suspends
+ * until the connection is made or fails. Returns 0, -ECONNREFUSED (the
+ * last address's error when none connected), -ENETUNREACH, -ETIMEDOUT (the
+ * deadline, or the kernel's own connect timeout), -ECANCELED, -EMFILE,
+ * -ENXIO (the name does not resolve), -EAGAIN (the resolver did not
+ * answer), ...
  * Cancellation: safe; the half-made socket is closed and nothing leaks. */
 int weft_tcp_connect(const char *host, uint16_t port, int64_t deadline,
                      weft_io **out);

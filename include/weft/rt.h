@@ -115,6 +115,24 @@ typedef struct weft_config {
    * -EACCES, ...) when it cannot be opened, and with -EINVAL for a bad
    * WEFT_TRACE_EVENTS. */
   const char *top_socket;
+  /* Executors (weft/exec.h). blocking_threads: the blocking pool's thread
+   * cap (asyncio.to_thread, files), 0 meaning 512. blocking_idle_seconds:
+   * how long an idle pool thread stays, 0 meaning 10. dns_threads: the cap
+   * of the DNS look-ups' own lane (weft_getaddrinfo), kept apart so slow
+   * look-ups cannot take the threads files need; 0 meaning 16. */
+  int blocking_threads;
+  double blocking_idle_seconds;
+  int dns_threads;
+  /* The signals tasks wait for with weft_signal_wait: a mask of
+   * WEFT_SIGNAL(signo) bits (weft/exec.h). Default 0. */
+  uint64_t signals;
+  /* keep_sigint: weft_run leaves SIGINT alone (its default action ends the
+   * process) instead of turning it into a graceful shutdown. Default
+   * false. */
+  bool keep_sigint;
+  /* procpool_workers: the process pool's worker processes (weft/exec.h),
+   * 0 meaning one per CPU the process may run on. */
+  int procpool_workers;
 } weft_config;
 
 /* The most workers a runtime may have. */
