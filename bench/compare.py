@@ -31,6 +31,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import statistics
@@ -58,15 +59,15 @@ WORKLOADS = {
     "spawn_await": ((1000000, None), "a spawn + await of one empty task, one at a time", "a"),
     "yield": ((10000000, None), "a yield of the only task", "a"),
 }
-# Workloads whose sizes --quick leaves alone, and the one with no Python
-# reduction (the workload is the 100,000 sleepers).
+# The workload the Python runtimes run at full size (the 100,000 sleepers
+# are the workload; --quick takes 10,000).
 FIXED = {"timers"}
 SCALING_WORKLOADS = ["spawn_many", "yield_many", "ping_pong", "chained_spawn"]
 RUNTIMES = ["weft", "tokio-mt", "tokio-ct", "go", "asyncio", "uvloop"]
 SINGLE = {"tokio-ct", "asyncio", "uvloop"}  # one thread: run at 1 worker only
 MEMORY_RUNTIMES = ["weft", "tokio-mt", "go", "asyncio", "uvloop"]
 ECHO_SERVERS = ["floor", "weft", "tokio-mt", "tokio-ct", "go", "asyncio", "uvloop"]
-FLOORS = {"switch": 10000000, "cacheline": 1000000, "eventfd": 200000}
+FLOORS = {"switch": 10000000, "cacheline": 1000000, "eventfd": 200000, "fault": 20000}
 
 
 def log(*a):
@@ -97,7 +98,7 @@ def cpus():
 
 
 # Which size --quick and the Python runtimes divide: 0 for A, 1 for B.
-REDUCE = {"spawn_many": 0, "yield_many": 1, "ping_pong": 1, "chained_spawn": 1, "fan_out": 0,
+REDUCE = {"timers": 0, "spawn_many": 0, "yield_many": 1, "ping_pong": 1, "chained_spawn": 1, "fan_out": 0,
           "gather": 0, "lock": 1, "queue": 1, "to_thread": 0, "process_pool": 0, "spawn_await": 0,
           "yield": 0}
 
@@ -107,7 +108,7 @@ def sizes(wl, runtime, quick):
     div = 1
     if runtime in ("asyncio", "uvloop") and wl not in FIXED:
         div *= 10
-    if quick and wl not in FIXED:
+    if quick:
         div *= 10
     if wl in REDUCE:
         ab[REDUCE[wl]] = max(ab[REDUCE[wl]] // div, 1)
@@ -153,7 +154,8 @@ class Programs:
 
 
 def run_one(cmd, env, limit):
-    """Runs cmd; returns (status, last line of stdout, stderr tail, maxrss KiB)."""
+    """Runs cmd; returns (status, its last figure, stderr tail, page faults)."""
+    f0 = resource.getrusage(resource.RUSAGE_CHILDREN).ru_minflt
     p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True, start_new_session=True)
     try:
@@ -162,16 +164,16 @@ def run_one(cmd, env, limit):
         os.killpg(p.pid, signal.SIGKILL)
         out, err = p.communicate()
         return "timeout", None, err[-300:], None
-    # The child is reaped by communicate(); its peak RSS is in the rusage of
-    # this process's children only in aggregate, so memory runs use wait4
-    # (run_rss) instead.
+    # Runs are one at a time: the children's page faults grew by this one's
+    # (the whole process: warm-up, timed run, start and exit).
+    faults = resource.getrusage(resource.RUSAGE_CHILDREN).ru_minflt - f0
     lines = [x for x in out.splitlines() if x.strip()]
     if p.returncode == 3:
         return "n/a", None, err.strip()[-300:], None
     if p.returncode != 0 or not lines:
         return "failed (exit %d)" % p.returncode, None, err[-300:], None
     try:
-        return "ok", float(lines[-1].split()[0]), "", None
+        return "ok", float(lines[-1].split()[0]), "", faults
     except ValueError:
         return "failed (output %r)" % lines[-1][:80], None, err[-300:], None
 
@@ -308,10 +310,13 @@ def cmd_run(args):
                     continue  # no such API: said once
                 a, b = sizes(wl, rt, quick)
                 cmd, env = progs.cmd(rt, w, wl, [a] + ([b] if b is not None else []))
-                st, v, err, _ = run_one(cmd, env, limit)
+                t_run = time.time()
+                st, v, err, faults = run_one(cmd, env, limit)
+                results[c].setdefault("seconds", []).append(round(time.time() - t_run, 2))
                 results[c]["status"].append(st)
                 if st == "ok":
                     results[c]["values"].append(v)
+                    results[c].setdefault("faults", []).append(faults)
                 else:
                     results[c]["why"] = err
                     if st != "n/a":
@@ -478,8 +483,12 @@ def report(out):
     # Targets: who is first at 2 workers on each scheduler workload.
     L.append("## Who is first at 2 workers")
     L.append("")
-    L.append("| workload | fastest at 2 workers | weft | weft/fastest peer |")
-    L.append("|---|---|---|---|")
+    L.append("Page faults per operation: minor faults of the whole process (warm-up, timed run, start and exit) over "
+             "the timed run's operations, median; on a VM where a fault is slow (see `fault` in the floors) they "
+             "can be most of the time.")
+    L.append("")
+    L.append("| workload | fastest at 2 workers | weft | weft/fastest peer | page faults per op: weft, fastest peer |")
+    L.append("|---|---|---|---|---|")
     for wl in WORKLOADS:
         cands = []
         for rt in RUNTIMES:
@@ -493,8 +502,11 @@ def report(out):
         peers = [c for c in cands if c[1] != "weft"]
         wv = med(wr["values"]) if wr and wr["values"] else None
         ratio = "%.2f" % (wv / peers[0][0]) if wv and peers else "-"
-        L.append("| %s | %s | %s | %s |" % (wl, ("%s (%s)" % (cands[0][1], fmt(cands[0][0]))) if cands else "-",
-                                          cell(wr) if wr else "not run", ratio))
+        def fpo(r):
+            return "%.3f" % (med(r["faults"]) / r["ops"]) if r and r.get("faults") else "-"
+        fp = runs.get((wl, peers[0][1], 2)) if peers else None
+        L.append("| %s | %s | %s | %s | %s, %s |" % (wl, ("%s (%s)" % (cands[0][1], fmt(cands[0][0]))) if cands else "-",
+                                               cell(wr) if wr else "not run", ratio, fpo(wr), fpo(fp)))
     L.append("")
 
     charts = []
@@ -643,7 +655,9 @@ def report(out):
                  "`switch`, one register-only context switch (callee-saved registers and the stack pointer); "
                  "`cacheline`, a round trip of one cache line between two threads pinned to two CPUs, spinning; "
                  "`eventfd`, a round trip of two threads each blocking in read() on its eventfd (two wakes of a "
-                 "sleeping thread). Nanoseconds per operation, median (min-max). The echo floor is in the echo table.")
+                 "sleeping thread); `fault`, the first touch of a fresh anonymous 4 KiB page (a page fault: what a task "
+                 "stack costs when its pages were given back). Nanoseconds per operation, median (min-max). The echo "
+                 "floor is in the echo table.")
         L.append("")
         L.append("| floor | ns per op | operations per run |")
         L.append("|---|---|---|")

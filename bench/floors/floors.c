@@ -2,7 +2,7 @@
  * bench/floors/floors.c: the floors beside the peers (issue 8), no weft in
  * them: what the machine itself charges for the steps a runtime is built of.
  *
- *   bench_floors switch|cacheline|eventfd N
+ *   bench_floors switch|cacheline|eventfd|fault N
  *
  * Prints nanoseconds per operation, one line.
  *
@@ -18,6 +18,10 @@
  *   eventfd    an eventfd wake round trip: two threads each block in read()
  *              on their own eventfd and write() the other's. Operation: a
  *              round trip (two wakes of a sleeping thread).
+ *   fault      a page fault: the first touch of each of N fresh anonymous
+ *              4 KiB pages (what a task's stack costs when its pages were
+ *              given back; on a VM the host may take its share). Operation:
+ *              a page.
  *
  * The fourth floor, a plain single-threaded epoll echo server, is
  * bench/net/echo_floor.c. Exit 3 ("n/a") where a floor cannot run here (an
@@ -32,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -226,11 +231,25 @@ static double run_eventfd(uint64_t n) {
   return (double)(t1 - t0) / (double)n;
 }
 
+static double run_fault(uint64_t n) {
+  size_t page = 4096;
+  volatile char *p = mmap(NULL, n * page, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED)
+    die("mmap");
+  int64_t t0 = now_ns();
+  for (uint64_t i = 0; i < n; i++)
+    p[i * page] = 1;
+  int64_t t1 = now_ns();
+  munmap((void *)p, n * page);
+  return (double)(t1 - t0) / (double)n;
+}
+
 int main(int argc, char **argv) {
   char *end = NULL;
   uint64_t n = argc == 3 ? strtoull(argv[2], &end, 10) : 0;
   if (argc != 3 || *end || n == 0) {
-    fprintf(stderr, "usage: %s switch|cacheline|eventfd N\n", argv[0]);
+    fprintf(stderr, "usage: %s switch|cacheline|eventfd|fault N\n", argv[0]);
     return 2;
   }
   double ns;
@@ -249,8 +268,10 @@ int main(int argc, char **argv) {
     ns = run_cacheline(n);
   } else if (strcmp(argv[1], "eventfd") == 0) {
     ns = run_eventfd(n);
+  } else if (strcmp(argv[1], "fault") == 0) {
+    ns = run_fault(n);
   } else {
-    fprintf(stderr, "usage: %s switch|cacheline|eventfd N\n", argv[0]);
+    fprintf(stderr, "usage: %s switch|cacheline|eventfd|fault N\n", argv[0]);
     return 2;
   }
   printf("%.3f\n", ns);
