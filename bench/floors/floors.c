@@ -98,9 +98,9 @@ static void start_other(void *stack, size_t size) {
   uintptr_t top = ((uintptr_t)stack + size) & ~(uintptr_t)15;
   void **sp = (void **)top;
 #if defined(__x86_64__)
-  *--sp = NULL;               /* alignment: entry sees rsp % 16 == 8 */
+  *--sp = NULL;                /* alignment: entry sees rsp % 16 == 8 */
   *--sp = (void *)other_entry; /* ret target */
-  for (int i = 0; i < 6; i++) /* rbp rbx r12-r15 */
+  for (int i = 0; i < 6; i++)  /* rbp rbx r12-r15 */
     *--sp = NULL;
 #else
   sp -= 176 / sizeof(void *);

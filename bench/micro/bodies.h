@@ -142,7 +142,8 @@ void bench_yield_w(int workers, uint64_t n, bool warmup,
  * nanoseconds that took and ends the process at once (_Exit(0)), so that
  * the process's peak RSS (read by the caller) is that of `tasks` sleeping
  * tasks. Does not return. */
-__attribute__((noreturn)) void bench_memory(int workers, uint64_t tasks, uint64_t ms);
+__attribute__((noreturn)) void bench_memory(int workers, uint64_t tasks,
+                                            uint64_t ms);
 
 #ifdef __cplusplus
 }

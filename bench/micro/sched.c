@@ -339,7 +339,7 @@ void bench_chained_spawn(int workers, uint64_t len, uint64_t times, bool warmup,
 
 static int sleeper_fn(void *arg, void **result) {
   (void)result;
-  return weft_sleep_ms((int64_t)*(const uint64_t *)arg);
+  return weft_sleep_ms((int64_t) * (const uint64_t *)arg);
 }
 
 /* timers: a tasks each sleeping b ms, spawned then all gathered. */
