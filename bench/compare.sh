@@ -9,7 +9,8 @@
 #                    [--parts "sched memory echo floors scaling"]
 #
 #   --quick       a tenth of the work, 3 runs instead of 5, one memory and
-#                 echo run each (under 5 minutes on a 2-CPU machine)
+#                 echo run each (aimed at under 5 minutes on an idle 2-CPU
+#                 machine; bench/RESULTS.md gives the measured times)
 #   --no-install  fail rather than install what is missing
 #   --out DIR     where to write (default bench/results)
 #   the others    narrow the run (bench/compare.py run --help)
@@ -36,7 +37,7 @@ while [ $# -gt 0 ]; do
   --no-install) install=0 ;;
   --out) out=${2:?}; shift ;;
   --reps | --workers | --runtimes | --workloads | --parts) pass+=("$1" "${2:?}"); shift ;;
-  *) sed -n '2,27p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,28p' "$0" >&2; exit 2 ;;
   esac
   shift
 done
