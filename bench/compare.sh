@@ -37,7 +37,7 @@ while [ $# -gt 0 ]; do
   --no-install) install=0 ;;
   --out) out=${2:?}; shift ;;
   --reps | --workers | --runtimes | --workloads | --parts) pass+=("$1" "${2:?}"); shift ;;
-  *) sed -n '2,28p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,27p' "$0" >&2; exit 2 ;;
   esac
   shift
 done
