@@ -628,9 +628,9 @@ def report(out):
                     rss_cells.append(bad[0])
                     per_cells.append("-")
                 else:
-                    rss_cells.append("not run")
+                    rss_cells.append("not run" + (" (one thread: 100,000 only)" if rt in SINGLE else ""))
                     per_cells.append("-")
-            rows.append((rt, recs[0]["workers"], rss_cells, per_cells))
+            rows.append((rt, 1 if rt in SINGLE else recs[0]["workers"], rss_cells, per_cells))
         for rt, w, rss_cells, per_cells in rows:
             wl_, p = per.get(("weft", counts[-1])), per.get((rt, counts[-1]))
             ratio = "%.2f" % (wl_ / p) if wl_ and p and rt != "weft" else ""
