@@ -107,6 +107,44 @@ void bench_ping_pong(int workers, uint64_t pairs, uint64_t trips, bool warmup,
 void bench_chained_spawn(int workers, uint64_t len, uint64_t times, bool warmup,
                          bench_sched_stats *out);
 
+/* ---- issue 8's side-by-side additions (bench/micro/sched.c) ------------- */
+
+/* Sizes of the Google Benchmark cases (bench/compare.sh passes its own). */
+#define BENCH_TIMERS_TASKS 100000 /* each sleeping BENCH_TIMER_SLEEP_MS */
+#define BENCH_FAN_ROUNDS 100
+#define BENCH_FAN_WIDTH 32 /* a tree of 32 nodes of 32 leaves a round */
+#define BENCH_FAN_MAX 1024 /* the widest fan_out tree allowed */
+#define BENCH_GATHER_ROUNDS 1000
+#define BENCH_GATHER_WIDTH 1000
+
+/* Operation: a sleeping task. `tasks` tasks each weft_sleep_ms(ms), spawned
+ * from the main task, then all gathered: wall time of the whole. */
+void bench_timers_many(int workers, uint64_t tasks, uint64_t ms, bool warmup,
+                       bench_sched_stats *out);
+/* Operation: a task. `rounds` two-level trees: the main task spawns `width`
+ * nodes, each spawns `width` leaves that yield once; every task is awaited
+ * (weft_await) by its parent in spawn order. width <= BENCH_FAN_MAX. */
+void bench_fan_out(int workers, uint64_t rounds, uint64_t width, bool warmup,
+                   bench_sched_stats *out);
+/* Operation: a task. `rounds` rounds of `width` tasks that yield once, all
+ * gathered by one weft_gather(WEFT_GATHER_ALL). */
+void bench_gather(int workers, uint64_t rounds, uint64_t width, bool warmup,
+                  bench_sched_stats *out);
+/* Operation: spawn an empty task and await it, n times, at any worker
+ * count. */
+void bench_spawn_await_w(int workers, uint64_t n, bool warmup,
+                         bench_sched_stats *out);
+/* Operation: a yield of the only task, n times, at any worker count. */
+void bench_yield_w(int workers, uint64_t n, bool warmup,
+                   bench_sched_stats *out);
+/* `tasks` tasks asleep at once, no warm-up: each counts itself and then
+ * weft_sleep_ms(ms); once all have counted, prints on stdout the
+ * nanoseconds that took and ends the process at once (_Exit(0)), so that
+ * the process's peak RSS (read by the caller) is that of `tasks` sleeping
+ * tasks. Does not return. */
+__attribute__((noreturn)) void bench_memory(int workers, uint64_t tasks,
+                                            uint64_t ms);
+
 #ifdef __cplusplus
 }
 #endif

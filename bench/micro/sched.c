@@ -17,6 +17,8 @@
 #include "bodies.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -327,4 +329,169 @@ void bench_chained_spawn(int workers, uint64_t len, uint64_t times, bool warmup,
   if (len == 0)
     die("chained_spawn: a chain of 0", -EINVAL);
   run_sched(chained_spawn, workers, len, times, warmup, out);
+}
+
+/* ---- issue 8's additions: the side-by-side set (bench/compare.sh) --------
+ *
+ * timers, fan_out, gather, spawn_await and yield at any worker count, and
+ * memory (many tasks asleep at once; the peak RSS is read by the caller).
+ * Each is written as the peers' programs in bench/peers/ write it. */
+
+static int sleeper_fn(void *arg, void **result) {
+  (void)result;
+  return weft_sleep_ms((int64_t) * (const uint64_t *)arg);
+}
+
+/* timers: a tasks each sleeping b ms, spawned then all gathered. */
+static uint64_t timers_many(uint64_t tasks, uint64_t ms, weft_task **ts) {
+  spawn_gather_all(tasks, sleeper_fn, &ms, ts);
+  return tasks;
+}
+
+void bench_timers_many(int workers, uint64_t tasks, uint64_t ms, bool warmup,
+                       bench_sched_stats *out) {
+  run_sched(timers_many, workers, tasks, ms, warmup, out);
+}
+
+static int yield_once_fn(void *arg, void **result) {
+  (void)arg;
+  (void)result;
+  return weft_yield();
+}
+
+/* fan_out: one node of the two-level tree spawns `width` leaves (each
+ * yields once) and awaits each in turn. */
+static int fan_node_fn(void *arg, void **result) {
+  (void)result;
+  uint64_t width = *(const uint64_t *)arg;
+  weft_task *ts[BENCH_FAN_MAX];
+  for (uint64_t i = 0; i < width; i++)
+    check("weft_spawn", weft_spawn(&ts[i], yield_once_fn, NULL));
+  for (uint64_t i = 0; i < width; i++) {
+    check("weft_await", weft_await(ts[i], NULL));
+    weft_detach(ts[i]);
+  }
+  return 0;
+}
+
+/* a rounds of a tree of fan-out b: the main task spawns b nodes, each node
+ * spawns b leaves; every task awaited by its parent. Operation: a task. */
+static uint64_t fan_out(uint64_t rounds, uint64_t width, weft_task **ts) {
+  (void)ts;
+  if (width > BENCH_FAN_MAX)
+    die("fan_out: width above BENCH_FAN_MAX", -EINVAL);
+  weft_task *nodes[BENCH_FAN_MAX];
+  for (uint64_t r = 0; r < rounds; r++) {
+    for (uint64_t i = 0; i < width; i++)
+      check("weft_spawn", weft_spawn(&nodes[i], fan_node_fn, &width));
+    for (uint64_t i = 0; i < width; i++) {
+      check("weft_await", weft_await(nodes[i], NULL));
+      weft_detach(nodes[i]);
+    }
+  }
+  return rounds * (width + width * width);
+}
+
+void bench_fan_out(int workers, uint64_t rounds, uint64_t width, bool warmup,
+                   bench_sched_stats *out) {
+  run_sched(fan_out, workers, rounds, width, warmup, out);
+}
+
+/* gather: a rounds of b tasks (each yields once) gathered by one
+ * weft_gather. Operation: a task. */
+static uint64_t gather_rounds(uint64_t rounds, uint64_t width, weft_task **ts) {
+  for (uint64_t r = 0; r < rounds; r++)
+    spawn_gather_all(width, yield_once_fn, NULL, ts);
+  return rounds * width;
+}
+
+void bench_gather(int workers, uint64_t rounds, uint64_t width, bool warmup,
+                  bench_sched_stats *out) {
+  /* ts must hold `width` handles: run_sched sizes it by its first size. */
+  sched_job j = {.fn = gather_rounds,
+                 .a = rounds,
+                 .b = width,
+                 .warmup = warmup,
+                 .out = out};
+  j.ts = xmalloc((width > 0 ? width : 1) * sizeof(weft_task *));
+  weft_config cfg;
+  weft_config_init(&cfg);
+  cfg.workers = workers;
+  check("weft_run", weft_run(&cfg, sched_main, &j, NULL));
+  free(j.ts);
+}
+
+/* spawn_await: a times spawn one empty task and await it (ts, room for a
+ * handles, is not used: run_sched allocates it untouched). */
+static uint64_t spawn_await_n(uint64_t n, uint64_t unused, weft_task **ts) {
+  (void)unused;
+  (void)ts;
+  for (uint64_t i = 0; i < n; i++) {
+    weft_task *t;
+    check("weft_spawn", weft_spawn(&t, empty_fn, NULL));
+    check("weft_await", weft_await(t, NULL));
+    weft_detach(t);
+  }
+  return n;
+}
+
+void bench_spawn_await_w(int workers, uint64_t n, bool warmup,
+                         bench_sched_stats *out) {
+  run_sched(spawn_await_n, workers, n, 0, warmup, out);
+}
+
+/* yield: the only task yields a times (ts is not used). */
+static uint64_t yield_alone(uint64_t n, uint64_t unused, weft_task **ts) {
+  (void)unused;
+  (void)ts;
+  for (uint64_t i = 0; i < n; i++)
+    check("weft_yield", weft_yield());
+  return n;
+}
+
+void bench_yield_w(int workers, uint64_t n, bool warmup,
+                   bench_sched_stats *out) {
+  run_sched(yield_alone, workers, n, 0, warmup, out);
+}
+
+/* memory: a tasks asleep at once. Each counts itself, then sleeps b ms;
+ * once all have counted, the main task prints how long that took and the
+ * process exits at once (_Exit: nothing is torn down), so the process's
+ * peak RSS, read by the caller (wait4), is that of a sleeping tasks. */
+typedef struct memory_job {
+  uint64_t tasks, ms;
+  _Atomic uint64_t started;
+} memory_job;
+
+static int counted_sleeper_fn(void *arg, void **result) {
+  (void)result;
+  memory_job *j = arg;
+  atomic_fetch_add_explicit(&j->started, 1, memory_order_relaxed);
+  return weft_sleep_ms((int64_t)j->ms);
+}
+
+static int memory_main(void *arg, void **result) {
+  (void)result;
+  memory_job *j = arg;
+  int64_t t0 = weft_now_ns();
+  for (uint64_t i = 0; i < j->tasks; i++) {
+    weft_task *t;
+    check("weft_spawn", weft_spawn(&t, counted_sleeper_fn, j));
+    weft_detach(t);
+  }
+  while (atomic_load_explicit(&j->started, memory_order_relaxed) < j->tasks)
+    check("weft_sleep_ms", weft_sleep_ms(1));
+  printf("%" PRId64 "\n", weft_now_ns() - t0);
+  fflush(stdout);
+  _Exit(0);
+}
+
+void bench_memory(int workers, uint64_t tasks, uint64_t ms) {
+  memory_job j = {.tasks = tasks, .ms = ms};
+  weft_config cfg;
+  weft_config_init(&cfg);
+  cfg.workers = workers;
+  check("weft_run", weft_run(&cfg, memory_main, &j, NULL));
+  die("memory: weft_run returned", -EPROTO);
+  abort();
 }

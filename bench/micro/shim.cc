@@ -111,6 +111,24 @@ void BM_chained_spawn(benchmark::State &s) {
   });
 }
 
+// Issue 8's additions: timers (100,000 tasks sleeping 1 ms), fan_out and
+// gather, at the sizes bodies.h gives.
+void BM_timers_100k(benchmark::State &s) {
+  RunSched(s, [](int w, bench_sched_stats *o) {
+    bench_timers_many(w, BENCH_TIMERS_TASKS, BENCH_TIMER_SLEEP_MS, true, o);
+  });
+}
+void BM_fan_out(benchmark::State &s) {
+  RunSched(s, [](int w, bench_sched_stats *o) {
+    bench_fan_out(w, BENCH_FAN_ROUNDS, BENCH_FAN_WIDTH, true, o);
+  });
+}
+void BM_gather(benchmark::State &s) {
+  RunSched(s, [](int w, bench_sched_stats *o) {
+    bench_gather(w, BENCH_GATHER_ROUNDS, BENCH_GATHER_WIDTH, true, o);
+  });
+}
+
 } // namespace
 
 BENCHMARK(BM_spawn_await)->UseManualTime()->Unit(benchmark::kNanosecond);
@@ -142,5 +160,8 @@ WEFT_SCHED_BENCH(BM_spawn_many_each);
 WEFT_SCHED_BENCH(BM_yield_many);
 WEFT_SCHED_BENCH(BM_ping_pong);
 WEFT_SCHED_BENCH(BM_chained_spawn);
+WEFT_SCHED_BENCH(BM_timers_100k);
+WEFT_SCHED_BENCH(BM_fan_out);
+WEFT_SCHED_BENCH(BM_gather);
 
 BENCHMARK_MAIN();

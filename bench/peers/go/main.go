@@ -12,6 +12,25 @@
 //	timers        A goroutines each sleeping B ms: wall time
 //	spawn_await   A times: start one empty goroutine and wait for it
 //	yield         A yields of a single goroutine
+//	fan_out       A rounds of a two-level tree: B goroutines each starting B
+//	              goroutines (each yields once), each waited for by its
+//	              parent (a WaitGroup per parent)
+//	gather        A rounds of B goroutines (each yields once) waited for by
+//	              one WaitGroup
+//	lock          A goroutines each taking a sync.Mutex B times
+//	queue         A producers each sending B items into one channel of
+//	              capacity 1024, one consumer
+//	to_thread     A round trips to a goroutine locked to its own OS thread
+//	              (runtime.LockOSThread), one at a time: Go's nearest to
+//	              handing a call to another thread
+//	process_pool  A round trips to a pool of B child processes (this
+//	              program run as "go-peer child"), a byte over pipes
+//	memory        A goroutines asleep at once (each counts itself, then
+//	              sleeps B ms): once all have counted, prints the
+//	              nanoseconds that took and exits at once (no warm-up); the
+//	              caller reads the peak RSS
+//	echo          a TCP echo server on 127.0.0.1 (A is the port, 0: any);
+//	              prints "listening on 127.0.0.1:PORT" and serves forever
 //
 // One warm-up run (with A/10) and then REPS runs, each timed around the
 // workload alone. Prints one line per timed run: nanoseconds per operation
@@ -20,11 +39,16 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
+	"io"
+	"net"
 	"os"
+	"os/exec"
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -140,7 +164,228 @@ func yieldAlone(n int) (time.Duration, int) {
 	return time.Since(t0), n
 }
 
+func fanOut(rounds, width int) (time.Duration, int) {
+	t0 := time.Now()
+	for r := 0; r < rounds; r++ {
+		var nodes sync.WaitGroup
+		nodes.Add(width)
+		for i := 0; i < width; i++ {
+			go func() {
+				var leaves sync.WaitGroup
+				leaves.Add(width)
+				for j := 0; j < width; j++ {
+					go func() {
+						runtime.Gosched()
+						leaves.Done()
+					}()
+				}
+				leaves.Wait()
+				nodes.Done()
+			}()
+		}
+		nodes.Wait()
+	}
+	return time.Since(t0), rounds * (width + width*width)
+}
+
+func gather(rounds, width int) (time.Duration, int) {
+	t0 := time.Now()
+	for r := 0; r < rounds; r++ {
+		var wg sync.WaitGroup
+		wg.Add(width)
+		for i := 0; i < width; i++ {
+			go func() {
+				runtime.Gosched()
+				wg.Done()
+			}()
+		}
+		wg.Wait()
+	}
+	return time.Since(t0), rounds * width
+}
+
+func lock(tasks, times int) (time.Duration, int) {
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	n := 0
+	t0 := time.Now()
+	wg.Add(tasks)
+	for i := 0; i < tasks; i++ {
+		go func() {
+			for j := 0; j < times; j++ {
+				mu.Lock()
+				n++
+				mu.Unlock()
+			}
+			wg.Done()
+		}()
+	}
+	wg.Wait()
+	d := time.Since(t0)
+	if n != tasks*times {
+		panic("lock: lost increments")
+	}
+	return d, tasks * times
+}
+
+func queue(producers, items int) (time.Duration, int) {
+	t0 := time.Now()
+	q := make(chan int, 1024)
+	var wg sync.WaitGroup
+	wg.Add(producers)
+	for i := 0; i < producers; i++ {
+		go func() {
+			for j := 0; j < items; j++ {
+				q <- j
+			}
+			wg.Done()
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(q)
+	}()
+	got := 0
+	for range q {
+		got++
+	}
+	if got != producers*items {
+		panic("queue: lost items")
+	}
+	return time.Since(t0), got
+}
+
+func toThread(n int) (time.Duration, int) {
+	req := make(chan int)
+	resp := make(chan int)
+	go func() {
+		runtime.LockOSThread()
+		for v := range req {
+			resp <- v + 1
+		}
+	}()
+	t0 := time.Now()
+	for i := 0; i < n; i++ {
+		req <- i
+		if <-resp != i+1 {
+			panic("to_thread: wrong result")
+		}
+	}
+	d := time.Since(t0)
+	close(req)
+	return d, n
+}
+
+type worker struct {
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	out io.Reader
+}
+
+func processPool(n, procs int) (time.Duration, int) {
+	me, err := os.Executable()
+	if err != nil {
+		panic(err)
+	}
+	if procs < 1 {
+		procs = 1
+	}
+	pool := make([]worker, procs)
+	for k := range pool {
+		c := exec.Command(me, "child")
+		in, err1 := c.StdinPipe()
+		out, err2 := c.StdoutPipe()
+		if err1 != nil || err2 != nil {
+			panic("process_pool: pipes")
+		}
+		if err := c.Start(); err != nil {
+			panic(err)
+		}
+		pool[k] = worker{c, in, out}
+	}
+	b := []byte{0}
+	t0 := time.Now()
+	for i := 0; i < n; i++ {
+		w := pool[i%procs]
+		if _, err := w.in.Write([]byte{byte(i)}); err != nil {
+			panic(err)
+		}
+		if _, err := io.ReadFull(w.out, b); err != nil || b[0] != byte(i)+1 {
+			panic("process_pool: wrong reply")
+		}
+	}
+	d := time.Since(t0)
+	for _, w := range pool {
+		w.in.Close()
+		w.cmd.Wait()
+	}
+	return d, n
+}
+
+// child is the process pool's worker: a byte in, the byte plus one out.
+func child() {
+	in := bufio.NewReader(os.Stdin)
+	for {
+		c, err := in.ReadByte()
+		if err != nil {
+			os.Exit(0)
+		}
+		if _, err := os.Stdout.Write([]byte{c + 1}); err != nil {
+			os.Exit(0)
+		}
+	}
+}
+
+func memory(n, ms int) {
+	var started atomic.Int64
+	d := time.Duration(ms) * time.Millisecond
+	t0 := time.Now()
+	for i := 0; i < n; i++ {
+		go func() {
+			started.Add(1)
+			time.Sleep(d)
+		}()
+	}
+	for started.Load() < int64(n) {
+		time.Sleep(time.Millisecond)
+	}
+	fmt.Println(time.Since(t0).Nanoseconds())
+	os.Exit(0)
+}
+
+func echoConn(c net.Conn) {
+	defer c.Close()
+	buf := make([]byte, 16384)
+	for {
+		n, err := c.Read(buf)
+		if err != nil {
+			return
+		}
+		if _, err := c.Write(buf[:n]); err != nil {
+			return
+		}
+	}
+}
+
+func echo(port int) {
+	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("listening on 127.0.0.1:%d\n", l.Addr().(*net.TCPAddr).Port)
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			panic(err)
+		}
+		go echoConn(c)
+	}
+}
+
 func main() {
+	if len(os.Args) == 2 && os.Args[1] == "child" {
+		child()
+	}
 	if len(os.Args) < 4 {
 		usage()
 	}
@@ -158,6 +403,12 @@ func main() {
 	if len(os.Args) > 4 {
 		b = num(os.Args[4])
 	}
+	switch name {
+	case "memory":
+		memory(a, b)
+	case "echo":
+		echo(a)
+	}
 	work := map[string]func(a, b int) (time.Duration, int){
 		"spawn_many":    func(a, b int) (time.Duration, int) { return spawnMany(a) },
 		"yield_many":    yieldMany,
@@ -166,6 +417,12 @@ func main() {
 		"timers":        timers,
 		"spawn_await":   func(a, b int) (time.Duration, int) { return spawnAwait(a) },
 		"yield":         func(a, b int) (time.Duration, int) { return yieldAlone(a) },
+		"fan_out":       fanOut,
+		"gather":        gather,
+		"lock":          lock,
+		"queue":         queue,
+		"to_thread":     func(a, b int) (time.Duration, int) { return toThread(a) },
+		"process_pool":  processPool,
 	}[name]
 	if work == nil {
 		usage()

@@ -12,6 +12,23 @@ there is no worker count. WORKLOAD and its sizes A, B:
     timers        A tasks each sleeping B ms: wall time
     spawn_await   A times: create one empty task and await it
     yield         A yields of a single task
+    fan_out       A rounds of a two-level tree: B tasks each creating B tasks
+                  (each yields once), every one awaited by its parent
+    gather        A rounds of B tasks (each yields once) joined by
+                  asyncio.gather
+    lock          A tasks each taking an asyncio.Lock B times
+    queue         A producers each putting B items into one
+                  asyncio.Queue(1024), one consumer
+    to_thread     A round trips through asyncio.to_thread (one at a time)
+    process_pool  A round trips to a ProcessPoolExecutor of B processes
+                  (loop.run_in_executor), one at a time
+    memory        A tasks asleep at once (each counts itself, then sleeps
+                  B ms): once all have counted, prints the nanoseconds that
+                  took and exits at once (no warm-up); the caller reads the
+                  peak RSS
+    echo          a TCP echo server on 127.0.0.1 (A is the port, 0: any),
+                  asyncio streams; prints "listening on 127.0.0.1:PORT" and
+                  serves forever
 
 One warm-up run (with A/10) and then REPS runs, each timed inside the loop
 around the workload alone. Prints one line per timed run: nanoseconds per
@@ -20,6 +37,8 @@ create+await, yield).
 """
 
 import asyncio
+import concurrent.futures
+import os
 import sys
 from time import perf_counter_ns
 
@@ -129,6 +148,121 @@ async def yield_alone(n, _b):
     return perf_counter_ns() - t0, n
 
 
+async def yield_once():
+    await asyncio.sleep(0)
+
+
+async def fan_node(width):
+    leaves = [asyncio.create_task(yield_once()) for _ in range(width)]
+    for t in leaves:
+        await t
+
+
+async def fan_out(rounds, width):
+    t0 = perf_counter_ns()
+    for _ in range(rounds):
+        nodes = [asyncio.create_task(fan_node(width)) for _ in range(width)]
+        for t in nodes:
+            await t
+    return perf_counter_ns() - t0, rounds * (width + width * width)
+
+
+async def gather(rounds, width):
+    t0 = perf_counter_ns()
+    for _ in range(rounds):
+        await asyncio.gather(*(yield_once() for _ in range(width)))
+    return perf_counter_ns() - t0, rounds * width
+
+
+async def lock(tasks, times):
+    lk = asyncio.Lock()
+    count = [0]
+
+    async def taker():
+        for _ in range(times):
+            async with lk:
+                count[0] += 1
+
+    t0 = perf_counter_ns()
+    ts = [asyncio.create_task(taker()) for _ in range(tasks)]
+    for t in ts:
+        await t
+    ns = perf_counter_ns() - t0
+    assert count[0] == tasks * times
+    return ns, tasks * times
+
+
+async def queue(producers, items):
+    q = asyncio.Queue(1024)
+
+    async def producer():
+        for i in range(items):
+            await q.put(i)
+
+    t0 = perf_counter_ns()
+    ts = [asyncio.create_task(producer()) for _ in range(producers)]
+    for _ in range(producers * items):
+        await q.get()
+    for t in ts:
+        await t
+    return perf_counter_ns() - t0, producers * items
+
+
+def inc(i):
+    return i + 1
+
+
+async def to_thread(n, _b):
+    t0 = perf_counter_ns()
+    for i in range(n):
+        assert await asyncio.to_thread(inc, i) == i + 1
+    return perf_counter_ns() - t0, n
+
+
+async def process_pool(n, procs):
+    loop = asyncio.get_running_loop()
+    with concurrent.futures.ProcessPoolExecutor(max(procs, 1)) as pool:
+        # Start the processes before the clock.
+        for i in range(max(procs, 1)):
+            await loop.run_in_executor(pool, inc, i)
+        t0 = perf_counter_ns()
+        for i in range(n):
+            assert await loop.run_in_executor(pool, inc, i) == i + 1
+        ns = perf_counter_ns() - t0
+    return ns, n
+
+
+async def memory(n, ms):
+    started = [0]
+    s = ms / 1000
+
+    async def sleeper():
+        started[0] += 1
+        await asyncio.sleep(s)
+
+    t0 = perf_counter_ns()
+    ts = [asyncio.create_task(sleeper()) for _ in range(n)]
+    while started[0] < n:
+        await asyncio.sleep(0.001)
+    print(perf_counter_ns() - t0, flush=True)
+    del ts
+    os._exit(0)
+
+
+async def echo_conn(reader, writer):
+    while data := await reader.read(16384):
+        writer.write(data)
+        await writer.drain()
+    writer.close()
+
+
+async def echo(port, _b):
+    server = await asyncio.start_server(echo_conn, "127.0.0.1", port)
+    print(f"listening on 127.0.0.1:{server.sockets[0].getsockname()[1]}", flush=True)
+    async with server:
+        await server.serve_forever()
+
+
 WORKLOADS = {
     "spawn_many": spawn_many,
     "yield_many": yield_many,
@@ -137,10 +271,21 @@ WORKLOADS = {
     "timers": timers,
     "spawn_await": spawn_await,
     "yield": yield_alone,
+    "fan_out": fan_out,
+    "gather": gather,
+    "lock": lock,
+    "queue": queue,
+    "to_thread": to_thread,
+    "process_pool": process_pool,
+    "memory": memory,
+    "echo": echo,
 }
 
 
 async def main(work, reps, a, b):
+    if work in (memory, echo):  # once, no warm-up
+        await work(a, b)
+        return
     for rep in range(reps + 1):
         # The first run warms up with a tenth of A and is not printed.
         ns, ops = await work(max(a // 10, 1) if rep == 0 else a, b)

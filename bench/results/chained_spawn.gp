@@ -1,0 +1,11 @@
+set terminal svg size 800,450 dynamic noenhanced font 'sans,11'
+set output 'chained_spawn.svg'
+set title 'chained_spawn: ns per operation (lower is better), median'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set logscale y
+set ylabel 'ns per operation (log scale)'
+set grid ytics
+set key top left
+plot 'chained_spawn.dat' using 2:xtic(1) title '1 worker' , 'chained_spawn.dat' using 3:xtic(1) title '2 workers' , 'chained_spawn.dat' using 4:xtic(1) title '4 workers'
