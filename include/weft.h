@@ -8,5 +8,6 @@
 #include "weft/io.h"
 #include "weft/rt.h"
 #include "weft/stats.h"
+#include "weft/sync.h"
 
 #endif /* WEFT_H */
