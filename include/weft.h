@@ -7,6 +7,7 @@
 
 #include "weft/io.h"
 #include "weft/rt.h"
+#include "weft/scope.h"
 #include "weft/stats.h"
 #include "weft/sync.h"
 
