@@ -34,9 +34,17 @@ struct canceller {
   unsigned seed;
   long fired;
 };
+/* Targets count themselves in when they start: a task cancelled before
+ * its first run never runs at all, which is not what is tested here. */
+static int started;
+static void target_started(void) {
+  __atomic_add_fetch(&started, 1, __ATOMIC_RELEASE);
+}
 static int canceller(void *arg, void **r) {
   (void)r;
   struct canceller *c = arg;
+  while (__atomic_load_n(&started, __ATOMIC_ACQUIRE) < (int)c->n)
+    (void)weft_yield();
   while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
     c->seed = c->seed * 1103515245u + 12345u;
     weft_task *t = c->targets[(c->seed >> 8) % c->n];
@@ -57,6 +65,7 @@ static void cancel_start(struct canceller *c, weft_task **ts, size_t n,
 }
 static void cancel_stop(struct canceller *c, weft_task *t) {
   __atomic_store_n(&c->stop, 1, __ATOMIC_RELEASE);
+  __atomic_store_n(&started, 1 << 30, __ATOMIC_RELEASE);
   CHECK_EQ(weft_await(t, NULL), 0);
   weft_detach(t);
 }
@@ -72,6 +81,7 @@ static weft_lock *slock;
 static long counter, done_incs[LOCKERS];
 static int locker(void *arg, void **r) {
   (void)r;
+  target_started();
   int id = PI(arg);
   for (int i = 0; i < 400 && !time_up(); i++) {
     if (weft_lock_acquire(slock) != 0)
@@ -88,6 +98,7 @@ static int locker(void *arg, void **r) {
 static int t_lock(void *a, void **r) {
   (void)a, (void)r;
   start_clock();
+  __atomic_store_n(&started, 0, __ATOMIC_RELEASE);
   CHECK_EQ(weft_lock_new(&slock), 0);
   counter = 0;
   weft_task *ts[LOCKERS], *ct;
@@ -119,6 +130,7 @@ static int holders, max_holders;
 static long sem_rounds;
 static int sem_user(void *arg, void **r) {
   (void)arg, (void)r;
+  target_started();
   for (int i = 0; i < 300 && !time_up(); i++) {
     if (weft_sem_acquire(ssem) != 0)
       continue;
@@ -139,6 +151,7 @@ static int sem_user(void *arg, void **r) {
 static int t_sem(void *a, void **r) {
   (void)a, (void)r;
   start_clock();
+  __atomic_store_n(&started, 0, __ATOMIC_RELEASE);
   CHECK_EQ(weft_sem_new_bounded(&ssem, PERMITS), 0);
   weft_task *ts[6], *ct;
   for (int i = 0; i < 6; i++)
@@ -166,6 +179,7 @@ static weft_queue *squeue;
 static unsigned char seen[PRODUCERS * ITEMS];
 static int producer(void *arg, void **r) {
   (void)r;
+  target_started();
   int p = PI(arg);
   for (int i = 0; i < ITEMS; i++) {
     int rc;
@@ -177,6 +191,7 @@ static int producer(void *arg, void **r) {
 }
 static int consumer(void *arg, void **r) {
   (void)arg, (void)r;
+  target_started();
   for (;;) {
     void *it;
     int rc = weft_queue_get(squeue, &it);
@@ -197,6 +212,7 @@ static int t_queue(void *a, void **r) {
   start_clock();
   for (int kind = 0; kind < 3; kind++) {
     memset(seen, 0, sizeof seen);
+    __atomic_store_n(&started, 0, __ATOMIC_RELEASE);
     CHECK_EQ(weft_queue_new(&squeue, (weft_queue_kind)kind, 4), 0);
     weft_task *ps[PRODUCERS], *cs[CONSUMERS + PRODUCERS], *ct;
     for (int i = 0; i < PRODUCERS; i++)
@@ -232,6 +248,7 @@ struct side {
 static bool my_turn(void *ctx) { return turn == ((struct side *)ctx)->me; }
 static int handshaker(void *arg, void **r) {
   (void)r;
+  target_started();
   struct side s = {PI(arg)};
   weft_lock *l = weft_cond_lock(scond);
   for (int i = 0; i < ROUNDS; i++) {
@@ -250,6 +267,7 @@ static int handshaker(void *arg, void **r) {
 
 static int t_cond(void *a, void **r) {
   (void)a, (void)r;
+  __atomic_store_n(&started, 0, __ATOMIC_RELEASE);
   CHECK_EQ(weft_cond_new(&scond, NULL), 0);
   turn = 0;
   weft_task *ts[2], *ct;
