@@ -167,7 +167,7 @@ static int t_nested(void *a, void **r) {
   weft_group *out;
   CHECK_EQ(weft_group_new(&out), 0);
   weft_task *sib, *in;
-  CHECK_EQ(weft_group_spawn(out, &sib, sleeper, IP(30)), 0);
+  CHECK_EQ(weft_group_spawn(out, &sib, sleeper, IP(10000)), 0);
   CHECK_EQ(weft_group_spawn(out, &in, inner_owner, NULL), 0);
   /* The owner's own nested group inside the outer one. */
   weft_group *mine;
