@@ -114,8 +114,7 @@ int weft__waitq_wait_lk(weft__waitq *q, weft__waiter *w, weft__spinlock *lk);
  * status and value. Returns its task (still referenced only for the
  * caller's information: do not dereference after unlocking lk), or NULL
  * if q is empty. */
-weft_task *weft__waitq_wake_one_locked(weft__waitq *q, int status,
-                                       void *value);
+weft_task *weft__waitq_wake_one_locked(weft__waitq *q, int status, void *value);
 /* Wakes every waiter of q, in order, under lk. Returns how many. */
 size_t weft__waitq_wake_all_locked(weft__waitq *q, int status);
 /* The task of the first waiter of q, or NULL (under lk). */

@@ -109,7 +109,8 @@ int weft_group_spawn_at(weft_group *g, weft_task **out, weft_fn fn, void *arg,
     err = -EPIPE;
   else if (g->n == g->cap) {
     size_t ncap = g->cap ? g->cap * 2 : 8;
-    child **nk = weft__realloc(g->kids, g->cap * sizeof *nk, ncap * sizeof *nk);
+    child **nk = weft__realloc(g->kids, g->cap * sizeof(child *),
+                               ncap * sizeof(child *));
     if (!nk)
       err = -ENOMEM;
     else {
@@ -161,7 +162,8 @@ int weft_group_exit(weft_group *g, int body_rc) {
   weft__spin_unlock(&g->lk);
 
   weft_task **snap = NULL;
-  size_t snap_cap = 0, done = 0;
+  size_t snap_cap = 0;
+  size_t done = 0;
   int err = 0;
   for (;;) {
     weft__spin_lock(&g->lk);
@@ -172,8 +174,8 @@ int weft_group_exit(weft_group *g, int body_rc) {
       break;
     }
     if (n > snap_cap) {
-      weft_task **ns =
-          weft__realloc(snap, snap_cap * sizeof *ns, g->cap * sizeof *ns);
+      weft_task **ns = weft__realloc(snap, snap_cap * sizeof(weft_task *),
+                                     g->cap * sizeof(weft_task *));
       if (!ns) {
         weft__spin_unlock(&g->lk);
         err = -ENOMEM;
@@ -196,7 +198,7 @@ int weft_group_exit(weft_group *g, int body_rc) {
     }
     done = n;
   }
-  weft__free(snap, snap_cap * sizeof *snap);
+  weft__free(snap, snap_cap * sizeof(weft_task *));
   if (err) {
     /* Out of memory with children still running: wait for each one. */
     for (size_t i = 0;; i++) {

@@ -79,7 +79,7 @@ static int grow(weft_queue *q) {
   entry *nb = weft__alloc(ncap * sizeof(entry));
   if (!nb)
     return -ENOMEM;
-  for (size_t i = 0; i < q->count; i++)
+  for (size_t i = 0; q->cap > 0 && i < q->count; i++) /* count <= cap */
     nb[i] = q->buf[(q->head + i) % q->cap];
   weft__free(q->buf, q->cap * sizeof(entry));
   q->buf = nb;
