@@ -79,10 +79,13 @@ static int t_nested(void *a, void **r) {
   CHECK_EQ(rc, -ECANCELED);
   CHECK_EQ(weft_timeout_exit(out, rc), -ETIMEDOUT);
   /* Both expired before the body resumed: the outer one reports. */
-  CHECK_EQ(weft_timeout_enter(&out, 10 * MS), 0);
-  CHECK_EQ(weft_timeout_enter(&in, 10 * MS), 0);
+  CHECK_EQ(weft_timeout_enter(&out, 10000 * MS), 0);
+  CHECK_EQ(weft_timeout_enter(&in, 10000 * MS), 0);
   weft_shield *hold; /* lets both expire before the body sees either */
   CHECK_EQ(weft_shield_enter(&hold), 0);
+  /* Moved only now, so that neither expires before both are open. */
+  CHECK_EQ(weft_timeout_reschedule(out, weft_now_ns() + 5 * MS), 0);
+  CHECK_EQ(weft_timeout_reschedule(in, weft_now_ns() + 5 * MS), 0);
   CHECK_EQ(weft_sleep_ms(50), 0);
   CHECK(weft_timeout_expired(in) && weft_timeout_expired(out));
   CHECK_EQ(weft_shield_exit(hold), 0);
@@ -116,11 +119,12 @@ static int t_reschedule(void *a, void **r) {
   CHECK_EQ(weft_timeout_exit(s, rc), -ETIMEDOUT);
   CHECK(since(t0) < 5000);
   /* Later, then none. */
-  CHECK_EQ(weft_timeout_enter(&s, 10 * MS), 0);
-  CHECK_EQ(weft_timeout_reschedule(s, weft_now_ns() + 60 * MS), 0);
-  CHECK_EQ(weft_sleep_ms(30), 0);
+  CHECK_EQ(weft_timeout_enter(&s, 10000 * MS), 0);
+  CHECK_EQ(weft_timeout_reschedule(s, weft_now_ns() + 50 * MS), 0);
+  CHECK_EQ(weft_timeout_reschedule(s, weft_now_ns() + 400 * MS), 0);
+  CHECK_EQ(weft_sleep_ms(150), 0); /* past the first deadline */
   CHECK_EQ(weft_timeout_reschedule(s, -1), 0);
-  CHECK_EQ(weft_sleep_ms(60), 0);
+  CHECK_EQ(weft_sleep_ms(350), 0); /* past the second */
   CHECK_EQ(weft_timeout_exit(s, 0), 0);
   return 0;
 }
