@@ -31,7 +31,8 @@ struct weft_group {
   weft_task *owner;
   child **kids; /* under lk */
   size_t n, cap;
-  int *fails; /* under lk */
+  size_t reserved; /* slots kept for spawns in progress */
+  int *fails;      /* under lk */
   size_t nfails, fcap;
   size_t nfails_total;
   bool aborting, exiting, exited;
@@ -103,11 +104,15 @@ int weft_group_spawn_at(weft_group *g, weft_task **out, weft_fn fn, void *arg,
   c->g = g;
   c->fn = fn;
   c->arg = arg;
+  /* Reserve a slot, spawn outside the lock (an eager child runs inside the
+   * spawn, and takes the lock if it fails), then fill the slot. The exit
+   * cannot miss the child: the spawner is the owner (not yet in the exit)
+   * or a child still running, which the exit is waiting for. */
   weft__spin_lock(&g->lk);
   int err = 0;
   if (g->exited || g->aborting)
     err = -EPIPE;
-  else if (g->n == g->cap) {
+  else if (g->n + g->reserved == g->cap) {
     size_t ncap = g->cap ? g->cap * 2 : 8;
     child **nk = weft__realloc(g->kids, g->cap * sizeof(child *),
                                ncap * sizeof(child *));
@@ -118,16 +123,23 @@ int weft_group_spawn_at(weft_group *g, weft_task **out, weft_fn fn, void *arg,
       g->cap = ncap;
     }
   }
-  /* Spawning under the lock: a lazy spawn only queues the child; an eager
-   * one is refused, since it would run the child here. */
-  if (!err && opts && opts->eager)
-    err = -EINVAL;
-  if (!err)
-    err = weft_spawn_at(&c->task, group_child, c, opts, file, line);
+  bool slot = !err;
+  if (slot)
+    g->reserved++;
+  weft__spin_unlock(&g->lk);
+  weft_task *t = NULL;
+  if (slot)
+    err = weft_spawn_at(&t, group_child, c, opts, file, line);
+  weft__spin_lock(&g->lk);
+  if (slot)
+    g->reserved--;
   if (!err) {
+    c->task = t;
     g->kids[g->n++] = c;
+    if (g->aborting) /* a failure while we spawned: this one goes too */
+      weft_cancel(t);
     if (out)
-      *out = c->task;
+      *out = t;
   }
   weft__spin_unlock(&g->lk);
   if (err)

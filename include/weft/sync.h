@@ -249,7 +249,9 @@ int weft_group_new(weft_group **out);
 /* Spawns fn(arg) as a child (as weft_spawn). *out, if out is not NULL,
  * receives a borrowed handle, valid until weft_group_free (do not detach
  * it). Returns 0, -EPIPE if the group has exited or is cancelling its
- * children after a failure, or weft_spawn's errors. Never suspends. */
+ * children after a failure, or weft_spawn's errors. Call it from the owner
+ * or from a child of the group (the exit waits for what they spawn). Does
+ * not suspend (an eager child runs before it returns, as with weft_spawn). */
 int weft_group_spawn_at(weft_group *g, weft_task **out, weft_fn fn, void *arg,
                         const weft_spawn_opts *opts, const char *file,
                         int line);

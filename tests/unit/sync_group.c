@@ -229,6 +229,26 @@ static int t_as_completed(void *a, void **r) {
   return 0;
 }
 
+static int fail_now(void *a, void **r) {
+  (void)a, (void)r;
+  return -EIO;
+}
+
+static int t_eager(void *a, void **r) {
+  (void)a, (void)r;
+  weft_group *g;
+  weft_task *t1, *t2;
+  CHECK_EQ(weft_group_new(&g), 0);
+  CHECK_EQ(weft_group_spawn(g, &t1, sleeper, IP(10000)), 0);
+  CHECK_EQ(weft_group_spawn(g, &t2, fail_now, NULL), 0);
+  CHECK_EQ(weft_task_state_of(t2), WEFT_TASK_FAILED); /* ran inside */
+  CHECK_EQ(weft_group_spawn(g, NULL, sleeper, IP(1)), -EPIPE);
+  CHECK_EQ(weft_group_exit(g, weft_yield()), -EIO);
+  CHECK_EQ(weft_task_state_of(t1), WEFT_TASK_CANCELLED);
+  CHECK_EQ(weft_group_free(g), 0);
+  return 0;
+}
+
 int main(void) {
   for (int n = 1; n <= 2; n++) {
     RUN_WORKERS(t_all_ok, n);
@@ -239,6 +259,12 @@ int main(void) {
     RUN_WORKERS(t_nested, n);
     RUN_WORKERS(t_as_completed, n);
   }
+  /* Every spawn eager (cfg.eager_tasks): a child fails inside the spawn. */
+  weft_config cfg;
+  weft_config_init(&cfg);
+  cfg.workers = 1;
+  cfg.eager_tasks = true;
+  CHECK_EQ(weft_run(&cfg, t_eager, NULL, NULL), 0);
   CHECK_EQ(weft_group_new(&shared_g), -EPERM);
   return 0;
 }
