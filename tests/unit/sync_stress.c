@@ -382,6 +382,84 @@ static int t_groups(void *a, void **r) {
   return 0;
 }
 
+/* ---- Event and oneshot: a wake crossing a cancellation loses nothing -- */
+#define EV_WAITERS 4
+static weft_event *xev;
+static int ev_round; /* atomic: the setter's round */
+static int ev_waiter(void *arg, void **r) {
+  (void)arg, (void)r;
+  target_started();
+  for (;;) {
+    int rc = weft_event_wait(xev);
+    if (rc == -ECANCELED)
+      continue; /* cancelled: wait again */
+    CHECK_EQ(rc, 0);
+    if (__atomic_load_n(&ev_round, __ATOMIC_ACQUIRE) < 0)
+      return 0; /* the last set */
+    (void)weft_yield();
+  }
+}
+
+static weft_oneshot *xos;
+static int os_receiver(void *arg, void **r) {
+  (void)arg, (void)r;
+  target_started();
+  void *v;
+  int rc;
+  while ((rc = weft_oneshot_recv(xos, &v)) == -ECANCELED)
+    ; /* the value, if it came, is still there */
+  CHECK_EQ(rc, 0);
+  *r = v;
+  return 0;
+}
+
+static int t_event_oneshot(void *a, void **r) {
+  (void)a, (void)r;
+  start_clock();
+  __atomic_store_n(&started, 0, __ATOMIC_RELEASE);
+  CHECK_EQ(weft_event_new(&xev), 0);
+  ev_round = 0;
+  weft_task *ts[EV_WAITERS], *ct;
+  for (int i = 0; i < EV_WAITERS; i++)
+    CHECK_EQ(weft_spawn(&ts[i], ev_waiter, NULL), 0);
+  struct canceller c;
+  cancel_start(&c, ts, EV_WAITERS, &ct);
+  for (int i = 0; i < 300 && !time_up(); i++) {
+    weft_event_set(xev);
+    (void)weft_yield();
+    weft_event_clear(xev);
+    (void)weft_yield();
+  }
+  cancel_stop(&c, ct);
+  __atomic_store_n(&ev_round, -1, __ATOMIC_RELEASE);
+  weft_event_set(xev); /* every waiter must see it: none left asleep */
+  join_all(ts, EV_WAITERS);
+  for (int i = 0; i < EV_WAITERS; i++)
+    weft_detach(ts[i]);
+  CHECK_EQ(weft_event_free(xev), 0);
+  fprintf(stderr, "   event: %ld cancellations\n", c.fired);
+
+  long rounds = 0;
+  for (; rounds < 300 && !time_up(); rounds++) {
+    __atomic_store_n(&started, 0, __ATOMIC_RELEASE);
+    CHECK_EQ(weft_oneshot_new(&xos), 0);
+    weft_task *rx;
+    CHECK_EQ(weft_spawn(&rx, os_receiver, NULL), 0);
+    cancel_start(&c, &rx, 1, &ct);
+    for (int k = (int)(rounds % 4); k > 0; k--)
+      (void)weft_yield();
+    CHECK_EQ(weft_oneshot_send(xos, IP(rounds + 1)), 0);
+    void *v;
+    CHECK_EQ(weft_await(rx, &v), 0);
+    CHECK_EQ(PI(v), rounds + 1);
+    cancel_stop(&c, ct);
+    weft_detach(rx);
+    CHECK_EQ(weft_oneshot_free(xos), 0);
+  }
+  fprintf(stderr, "   oneshot: %ld rounds\n", rounds);
+  return 0;
+}
+
 int main(void) {
   RUN_WORKERS(t_lock, 2);
   RUN_WORKERS(t_sem, 2);
@@ -389,5 +467,6 @@ int main(void) {
   RUN_WORKERS(t_cond, 2);
   RUN_WORKERS(t_barrier_event, 2);
   RUN_WORKERS(t_groups, 2);
+  RUN_WORKERS(t_event_oneshot, 2);
   return 0;
 }
