@@ -29,7 +29,7 @@ static int child(void *arg, void **result) {
 
 static int main_task(void *arg, void **result) {
   (void)arg, (void)result;
-  static struct child a = {"a", 10, false}, b = {"b", 30, true},
+  static struct child a = {"a", 10, false}, b = {"b", 80, true},
                       c = {"c", 1000, false};
   weft_group *g;
   CHECK(weft_group_new(&g));
@@ -47,7 +47,7 @@ static int main_task(void *arg, void **result) {
   CHECK(weft_group_free(g));
   printf("after group\n");
 
-  static struct child x = {"x", 20, false}, y = {"y", 10, false};
+  static struct child x = {"x", 80, false}, y = {"y", 10, false};
   weft_task *t1, *t2;
   CHECK(weft_group_new(&g));
   CHECK(weft_group_spawn(g, &t1, child, &x));

@@ -20,7 +20,7 @@ async def main():
     try:
         async with asyncio.TaskGroup() as tg:
             tg.create_task(child("a", 0.01))
-            tg.create_task(child("b", 0.03, fail=True))
+            tg.create_task(child("b", 0.08, fail=True))
             tg.create_task(child("c", 1))
             try:
                 await asyncio.sleep(2)
@@ -31,7 +31,7 @@ async def main():
         print("errors:", [str(e) for e in eg.exceptions])
     print("after group")
     async with asyncio.TaskGroup() as tg:
-        t1 = tg.create_task(child("x", 0.02))
+        t1 = tg.create_task(child("x", 0.08))
         t2 = tg.create_task(child("y", 0.01))
     print("results:", t1.result(), t2.result())
 

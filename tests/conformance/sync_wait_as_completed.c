@@ -29,7 +29,7 @@ static void print_done(const char *what, const bool *done, int n) {
 static int main_task(void *arg, void **result) {
   (void)arg, (void)result;
   static struct job js[] = {
-      {"a", 10, false}, {"b", 30, true}, {"c", 60, false}};
+      {"a", 10, false}, {"b", 80, true}, {"c", 200, false}};
   weft_task *ts[3];
   bool done[3];
   for (int i = 0; i < 3; i++)
@@ -45,7 +45,7 @@ static int main_task(void *arg, void **result) {
     weft_detach(ts[i]);
 
   static struct job us[] = {
-      {"x", 50, false}, {"y", 10, false}, {"z", 30, false}};
+      {"x", 200, false}, {"y", 10, false}, {"z", 100, false}};
   for (int i = 0; i < 3; i++)
     CHECK(weft_spawn(&ts[i], job, &us[i]));
   weft_as_completed *ac;

@@ -13,14 +13,14 @@ async def job(name, delay, fail=False):
 async def main():
     ts = [
         asyncio.create_task(job("a", 0.01)),
-        asyncio.create_task(job("b", 0.03, True)),
-        asyncio.create_task(job("c", 0.06)),
+        asyncio.create_task(job("b", 0.08, True)),
+        asyncio.create_task(job("c", 0.2)),
     ]
     done, pending = await asyncio.wait(ts, return_when=asyncio.FIRST_EXCEPTION)
     print("first exception: done", [t in done for t in ts])
     done, pending = await asyncio.wait(ts, return_when=asyncio.ALL_COMPLETED)
     print("all completed: done", [t in done for t in ts], len(pending))
-    us = [asyncio.create_task(job(n, d)) for n, d in [("x", 0.05), ("y", 0.01), ("z", 0.03)]]
+    us = [asyncio.create_task(job(n, d)) for n, d in [("x", 0.2), ("y", 0.01), ("z", 0.1)]]
     for f in asyncio.as_completed(us):
         print("completed", await f)
 

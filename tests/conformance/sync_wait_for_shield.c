@@ -24,7 +24,7 @@ static int fast(void *arg, void **result) {
 
 static int inner(void *arg, void **result) {
   (void)arg;
-  CHECK(weft_sleep_ms(30));
+  CHECK(weft_sleep_ms(100));
   printf("inner done\n");
   *result = INT_RESULT(7);
   return 0;

@@ -18,7 +18,7 @@ async def fast():
 
 
 async def inner():
-    await asyncio.sleep(0.03)
+    await asyncio.sleep(0.1)
     print("inner done")
     return 7
 

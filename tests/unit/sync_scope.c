@@ -179,8 +179,10 @@ static int sleeper(void *arg, void **r) {
   *r = IP(42);
   return rc;
 }
+static int stubborn_started;
 static int stubborn(void *arg, void **r) {
   (void)arg;
+  __atomic_store_n(&stubborn_started, 1, __ATOMIC_RELEASE);
   int rc = weft_sleep_ms(10000);
   CHECK_EQ(rc, -ECANCELED);
   *r = IP(7);
@@ -199,7 +201,11 @@ static int t_wait_for(void *a, void **r) {
   CHECK_EQ(weft_wait_for(t, 10000 * MS, &res), 0);
   CHECK_EQ(PI(res), 42);
   weft_detach(t);
+  stubborn_started = 0;
   CHECK_EQ(weft_spawn(&t, stubborn, NULL), 0);
+  /* Started first: a task cancelled before its first run never runs. */
+  while (!__atomic_load_n(&stubborn_started, __ATOMIC_ACQUIRE))
+    CHECK_EQ(weft_yield(), 0);
   CHECK_EQ(weft_wait_for(t, 20 * MS, &res), 0);
   CHECK_EQ(PI(res), 7);
   weft_detach(t);
