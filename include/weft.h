@@ -9,6 +9,8 @@
 #include "weft/fs.h"
 #include "weft/io.h"
 #include "weft/rt.h"
+#include "weft/scope.h"
 #include "weft/stats.h"
+#include "weft/sync.h"
 
 #endif /* WEFT_H */

@@ -152,10 +152,13 @@ void weft__task_wake(weft_task *t) {
 void weft__park(void) { weft__switch_out(WEFT__I_PARK); }
 
 bool weft__cancel_pending(const weft_task *t) {
-  return weft__load_relaxed(&t->state) & WEFT__T_CANCEL;
+  return (weft__load_relaxed(&t->state) & WEFT__T_CANCEL) &&
+         !weft__load_relaxed(&t->shield); /* shielded: deferred (sync/) */
 }
 
 bool weft__cancel_take_slow(weft_task *t, uint32_t s) {
+  if (weft__load_relaxed(&t->shield)) /* shielded: deferred (sync/) */
+    return false;
   while (s & WEFT__T_CANCEL)
     if (ck_pr_cas_32_value(&t->state, s, s & ~WEFT__T_CANCEL, &s))
       return true;
@@ -216,6 +219,9 @@ int weft__task_new(weft__runtime *rt, weft_fn fn, void *arg,
   t->wait_what = NULL;
   t->worker = -1;
   t->dbg = NULL;
+  t->cancel_reqs = 0; /* sync/ scopes */
+  t->shield = 0;
+  t->scopes = NULL;
   if (opts && opts->name && (t->name = weft__alloc(WEFT__NAME_MAX)))
     snprintf(t->name, WEFT__NAME_MAX, "%s", opts->name);
   weft__registry_add(rt, t);
@@ -342,8 +348,11 @@ int weft_cancel(weft_task *t) {
   if (!t)
     return -EINVAL;
   weft__task_check(t, "weft_cancel");
+  if (!(weft__load_acquire(&t->state) & WEFT__T_DONE))
+    ck_pr_inc_32(&t->cancel_reqs); /* sync/ scopes: Task.cancelling() */
   weft__spin_lock(&t->fwd_lock);
-  if (t->fwd_fn) {
+  /* A shielded task (sync/) keeps the request for later: no forward. */
+  if (t->fwd_fn && !weft__load_relaxed(&t->shield)) {
     if (t->fwd_busy) { /* a cycle of awaits, or a concurrent cancel */
       weft__spin_unlock(&t->fwd_lock);
       return 0;
@@ -450,4 +459,25 @@ int weft_sleep_ms(int64_t ms) {
   if (ms > INT64_MAX / 1000000)
     return -EINVAL;
   return weft_sleep_ns(ms * 1000000);
+}
+
+/* ---- cancel requests, for sync/ scopes (issue 6) ---------------------- */
+
+uint32_t weft__cancelling(const weft_task *t) {
+  return weft__load_acquire(&t->cancel_reqs);
+}
+
+uint32_t weft__uncancel(weft_task *t) {
+  uint32_t n = weft__load_relaxed(&t->cancel_reqs);
+  while (n > 0 && !ck_pr_cas_32_value(&t->cancel_reqs, n, n - 1, &n))
+    ;
+  return n > 0 ? n - 1 : 0;
+}
+
+bool weft__cancel_withdraw(weft_task *t) {
+  uint32_t s = weft__load_relaxed(&t->state);
+  while (s & WEFT__T_CANCEL)
+    if (ck_pr_cas_32_value(&t->state, s, s & ~WEFT__T_CANCEL, &s))
+      return true;
+  return false;
 }

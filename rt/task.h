@@ -72,6 +72,14 @@ struct weft_task {
   int16_t worker; /* the worker it last ran on, recorded while observation
                      hooks are on (rt/debug.h), else -1: atomic */
   struct weft__debug_handle *dbg; /* debug mode: its handle's record */
+  /* sync/ scopes (issue 6): cancel requests made on the task (bumped by
+   * weft_cancel, lowered by weft__uncancel: atomic); shield depth (set by
+   * the task, read by cancellers: atomic; while non-zero no suspension
+   * delivers a cancellation and weft_cancel forwards none); the innermost
+   * open timeout or shield scope (the task only). */
+  uint32_t cancel_reqs;
+  uint32_t shield;
+  struct weft__scope *scopes;
 #if defined(WEFT_ASAN)
   void *asan_fake_stack;
 #endif
@@ -145,6 +153,15 @@ bool weft__cancel_pending(const weft_task *t);
 void weft__cancel_forward_set(weft_task *self, bool (*fn)(void *ctx),
                               void *ctx);
 void weft__cancel_forward_clear(weft_task *self);
+
+/* sync/ scopes (issue 6), asyncio's Task.cancelling() and uncancel():
+ * the number of cancel requests made on t that no scope has withdrawn;
+ * weft__uncancel lowers it by one and returns the new count. Any thread.
+ * weft__cancel_withdraw clears an undelivered cancellation of t and returns
+ * true if there was one. */
+uint32_t weft__cancelling(const weft_task *t);
+uint32_t weft__uncancel(weft_task *t);
+bool weft__cancel_withdraw(weft_task *t);
 
 /* The calling task, or NULL (outside tasks). */
 weft_task *weft__self(void);

@@ -111,3 +111,69 @@ void weft__waitq_wake_all(weft__waitq *q, int status) {
     weft__waitq_lock(q);
   while (wake_first_unlock(q, status, NULL, &more) && more);
 }
+
+/* ---- lists guarded by their owner's lock ------------------------------ */
+
+int weft__waitq_wait_lk(weft__waitq *q, weft__waiter *w, weft__spinlock *lk) {
+  (void)q;
+  weft_task *self = w->task;
+  weft__spin_unlock(lk);
+  for (;;) {
+    int st = weft__load_acquire(&w->status);
+    if (st != WEFT__PENDING)
+      break;
+    if (weft__cancel_pending(self)) {
+      weft__spin_lock(lk);
+      bool linked = weft__load_relaxed(&w->status) == WEFT__PENDING;
+      if (linked)
+        unlink_waiter(w);
+      weft__spin_unlock(lk);
+      if (linked) {
+        weft__cancel_take(self);
+        return -ECANCELED;
+      }
+      break;
+    }
+    weft__park();
+  }
+  /* The waker made the wake under lk: once we hold lk it has left. */
+  weft__spin_lock(lk);
+  int st = weft__load_relaxed(&w->status);
+  weft__spin_unlock(lk);
+  return st;
+}
+
+weft_task *weft__waitq_wake_one_locked(weft__waitq *q, int status,
+                                       void *value) {
+  if (q->head.next == &q->head)
+    return NULL;
+  weft__waiter *w = (weft__waiter *)(void *)q->head.next;
+  unlink_waiter(w);
+  weft_task *t = w->task;
+  weft__task_ref(t);
+  w->value = value;
+  weft__store_release(&w->status, status);
+  weft__task_wake(t);
+  weft__task_unref(t);
+  return t;
+}
+
+size_t weft__waitq_wake_all_locked(weft__waitq *q, int status) {
+  size_t n = 0;
+  while (weft__waitq_wake_one_locked(q, status, NULL))
+    n++;
+  return n;
+}
+
+weft_task *weft__waitq_first_locked(const weft__waitq *q) {
+  if (q->head.next == &q->head)
+    return NULL;
+  return ((const weft__waiter *)(const void *)q->head.next)->task;
+}
+
+size_t weft__waitq_count_locked(const weft__waitq *q) {
+  size_t n = 0;
+  for (const weft__wlink *l = q->head.next; l != &q->head; l = l->next)
+    n++;
+  return n;
+}

@@ -97,4 +97,29 @@ void weft__waitq_wake_all(weft__waitq *q, int status);
 int weft__waitq_block(weft__waitq *q, bool (*ready)(void *ctx), void *ctx,
                       int64_t deadline);
 
+/* ---- lists guarded by their owner's lock (sync/) ----------------------
+ * A sync/ primitive keeps its state and one or more waiter lists under one
+ * spinlock of its own, lk: the list's embedded lock is then unused, and
+ * steps 1 to 4 run with lk in its place. Wakes are made under lk (the woken
+ * task is made runnable while lk is held), and a waiter that sees its final
+ * status takes lk once before it returns, so a waker has left the
+ * primitive's memory before the woken task can free it. */
+
+/* Steps 2 and 4 under lk: called with lk held after push_locked; unlocks
+ * lk. Returns the status given by the waker, or -ECANCELED if the task was
+ * cancelled first (unlinked under lk, the cancellation consumed). */
+int weft__waitq_wait_lk(weft__waitq *q, weft__waiter *w, weft__spinlock *lk);
+
+/* Step 3 under lk (held by the caller): wakes the first waiter of q with
+ * status and value. Returns its task (still referenced only for the
+ * caller's information: do not dereference after unlocking lk), or NULL
+ * if q is empty. */
+weft_task *weft__waitq_wake_one_locked(weft__waitq *q, int status, void *value);
+/* Wakes every waiter of q, in order, under lk. Returns how many. */
+size_t weft__waitq_wake_all_locked(weft__waitq *q, int status);
+/* The task of the first waiter of q, or NULL (under lk). */
+weft_task *weft__waitq_first_locked(const weft__waitq *q);
+/* Number of waiters of q (under lk; walks the list). */
+size_t weft__waitq_count_locked(const weft__waitq *q);
+
 #endif /* WEFT_RT_WAITQ_H */

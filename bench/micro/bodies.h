@@ -145,6 +145,19 @@ void bench_yield_w(int workers, uint64_t n, bool warmup,
 __attribute__((noreturn)) void bench_memory(int workers, uint64_t tasks,
                                             uint64_t ms);
 
+/* ---- issue 6's sync/ bodies (bench/micro/sync.c) ------------------------ */
+
+/* Operation: weft_lock_acquire + weft_lock_release by the only task. */
+uint64_t bench_lock_uncontended(uint64_t iters);
+/* Operation: one acquire + release by one of 2 tasks on 2 workers taking
+ * the same lock in a loop (iters in all). */
+uint64_t bench_lock_contended2(uint64_t iters);
+/* Operation: one item through a FIFO queue bounded at 64, one producer and
+ * the consumer (the main task), 2 workers. */
+uint64_t bench_queue_spsc(uint64_t iters);
+/* The same with 4 producers and one consumer. */
+uint64_t bench_queue_mpsc(uint64_t iters);
+
 #ifdef __cplusplus
 }
 #endif

@@ -129,6 +129,16 @@ void BM_gather(benchmark::State &s) {
   });
 }
 
+// Issue 6's sync/ bodies (bench/micro/sync.c).
+void BM_lock_uncontended(benchmark::State &s) {
+  Run(s, bench_lock_uncontended, 1);
+}
+void BM_lock_contended_2w(benchmark::State &s) {
+  Run(s, bench_lock_contended2, 1);
+}
+void BM_queue_spsc_2w(benchmark::State &s) { Run(s, bench_queue_spsc, 1); }
+void BM_queue_mpsc4_2w(benchmark::State &s) { Run(s, bench_queue_mpsc, 1); }
+
 } // namespace
 
 BENCHMARK(BM_spawn_await)->UseManualTime()->Unit(benchmark::kNanosecond);
@@ -163,5 +173,12 @@ WEFT_SCHED_BENCH(BM_chained_spawn);
 WEFT_SCHED_BENCH(BM_timers_100k);
 WEFT_SCHED_BENCH(BM_fan_out);
 WEFT_SCHED_BENCH(BM_gather);
+
+// Issue 6's sync/ set: Time and ns_per_op are per operation (a lock
+// acquire + release, an item through the queue).
+BENCHMARK(BM_lock_uncontended)->UseManualTime()->Unit(benchmark::kNanosecond);
+BENCHMARK(BM_lock_contended_2w)->UseManualTime()->Unit(benchmark::kNanosecond);
+BENCHMARK(BM_queue_spsc_2w)->UseManualTime()->Unit(benchmark::kNanosecond);
+BENCHMARK(BM_queue_mpsc4_2w)->UseManualTime()->Unit(benchmark::kNanosecond);
 
 BENCHMARK_MAIN();
