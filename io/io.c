@@ -10,6 +10,7 @@
 
 #include "io/io.h"
 #include "rt/common.h"
+#include "rt/task.h"
 
 int weft__io_enter(weft_io *io) {
   uint32_t r = weft__load_relaxed(&io->refs);
@@ -48,8 +49,16 @@ int weft__io_wait_dir(weft_io *io, uint32_t dir, uint64_t s0,
     return 0;
   ready_ctx c = {io, dir, WEFT__IO_GEN(s0)};
   weft__io_budget_reset();
+  /* For the task dump: which direction, and the time left if any. */
+  weft_task *self = weft_self();
+  if (self)
+    WEFT__WAIT_SET(self, dir == WEFT__IO_R ? "fd readable" : "fd writable",
+                   deadline < 0 ? WEFT__WAIT_PLAIN : WEFT__WAIT_DEADLINE,
+                   deadline);
   int st = weft__waitq_block(dir == WEFT__IO_R ? &io->rq : &io->wq, dir_ready,
                              &c, deadline);
+  if (self)
+    WEFT__WAIT_CLEAR(self);
   if (st == 0 && WEFT__IO_GEN(weft__io_state(io)) != c.gen)
     return -ECANCELED; /* closed while we waited */
   return st;
