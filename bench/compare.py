@@ -452,7 +452,7 @@ def cell(r):
             s += " [%d of %d runs: %s]" % (len(bad), len(r["status"]), bad[0])
         return s
     if "n/a" in r["status"]:
-        return "n/a (API not merged)" if r["runtime"] == "weft" else "n/a"
+        return "n/a"
     return r["status"][0] if r["status"] else "not run"
 
 

@@ -20,9 +20,7 @@
  *                 B ms): once all have counted, prints the nanoseconds that
  *                 took and exits at once (no warm-up); the caller reads the
  *                 peak RSS (wait4)
- *   lock, queue, to_thread, process_pool: exit 3, "n/a": weft has no such
- *                 API on this branch yet (sync/ and executors are not
- *                 merged); the peers run them
+ *   lock, queue, to_thread, process_pool: bench/micro/side_exec.c
  *
  * REPS runs, each its own weft_run with a warm-up of a tenth of A first
  * (bench/micro/sched.c); prints one line per run: nanoseconds per operation.
@@ -34,6 +32,7 @@
 #include <string.h>
 
 #include "bodies.h"
+#include "side_exec.h"
 
 static int usage(void) {
   fprintf(stderr, "usage: bench_side WORKERS WORKLOAD REPS A [B]\n");
@@ -56,17 +55,13 @@ int main(int argc, char **argv) {
     return usage();
   const char *w = argv[2];
   int nw = (int)workers;
-  static const char *const missing[] = {"lock", "queue", "to_thread",
-                                        "process_pool"};
-  for (size_t i = 0; i < sizeof missing / sizeof missing[0]; i++) {
-    if (strcmp(w, missing[i]) == 0) {
-      fprintf(stderr, "n/a (API not merged): weft has no %s on this branch\n",
-              w);
-      return 3;
-    }
-  }
   for (uint64_t r = 0; r < reps; r++) {
     bench_sched_stats s = {0};
+    double per_op;
+    if (side_exec_run(nw, w, a, b, &per_op) == 0) {
+      printf("%.3f\n", per_op);
+      continue;
+    }
     if (strcmp(w, "spawn_many") == 0)
       bench_spawn_many(nw, a, true, &s);
     else if (strcmp(w, "yield_many") == 0)
