@@ -34,6 +34,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "io/spawn.h"
 #include "rt/common.h"
 #include "weft/exec.h"
 
@@ -110,7 +111,7 @@ static int stdio_action(posix_spawn_file_actions_t *fa, weft_stdio mode,
   return -EINVAL;
 }
 
-static int spawn_attr(posix_spawnattr_t *at) {
+int weft__spawn_attr_clean(posix_spawnattr_t *at) {
   sigset_t none;
   sigset_t all;
   sigemptyset(&none);
@@ -154,7 +155,7 @@ int weft_process_spawn(char *const argv[], const weft_process_opts *opts,
   posix_spawnattr_t at;
   posix_spawn_file_actions_init(&fa);
   posix_spawnattr_init(&at);
-  int err = spawn_attr(&at);
+  int err = weft__spawn_attr_clean(&at);
   if (!err)
     err = stdio_action(&fa, o.in, STDIN_FILENO, fds[0]);
   if (!err)

@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "io/ppmsg.h"
+#include "io/spawn.h"
 #include "rt/atomic.h"
 #include "rt/blocking.h"
 #include "rt/common.h"
@@ -126,18 +127,10 @@ WEFT_NOINLINE static int zygote_start(pool *p) {
     posix_spawn_file_actions_init(&fa);
     posix_spawnattr_init(&at);
     posix_spawn_file_actions_adddup2(&fa, sv[1], ZYGOTE_FD);
-    sigset_t none;
-    sigset_t all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    sigdelset(&all, SIGKILL);
-    sigdelset(&all, SIGSTOP);
-    posix_spawnattr_setsigmask(&at, &none);
-    posix_spawnattr_setsigdefault(&at, &all);
-    posix_spawnattr_setflags(&at,
-                             POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    err = weft__spawn_attr_clean(&at);
     char *argv[] = {"weft-zygote", NULL};
-    err = -posix_spawn(&p->zpid, "/proc/self/exe", &fa, &at, argv, envp);
+    if (!err)
+      err = -posix_spawn(&p->zpid, "/proc/self/exe", &fa, &at, argv, envp);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);
     free(envp);
