@@ -156,13 +156,19 @@ bool weft__cancel_pending(const weft_task *t) {
          !weft__load_relaxed(&t->shield); /* shielded: deferred (sync/) */
 }
 
-bool weft__cancel_take_slow(weft_task *t, uint32_t s) {
-  if (weft__load_relaxed(&t->shield)) /* shielded: deferred (sync/) */
-    return false;
+/* Clears the cancel bit, s being t's state as last seen; true if it was
+ * set. */
+static bool clear_cancel(weft_task *t, uint32_t s) {
   while (s & WEFT__T_CANCEL)
     if (ck_pr_cas_32_value(&t->state, s, s & ~WEFT__T_CANCEL, &s))
       return true;
   return false;
+}
+
+bool weft__cancel_take_slow(weft_task *t, uint32_t s) {
+  if (weft__load_relaxed(&t->shield)) /* shielded: deferred (sync/) */
+    return false;
+  return clear_cancel(t, s);
 }
 
 void weft__task_describe(const weft_task *t, char *buf, size_t len) {
@@ -475,9 +481,5 @@ uint32_t weft__uncancel(weft_task *t) {
 }
 
 bool weft__cancel_withdraw(weft_task *t) {
-  uint32_t s = weft__load_relaxed(&t->state);
-  while (s & WEFT__T_CANCEL)
-    if (ck_pr_cas_32_value(&t->state, s, s & ~WEFT__T_CANCEL, &s))
-      return true;
-  return false;
+  return clear_cancel(t, weft__load_relaxed(&t->state));
 }

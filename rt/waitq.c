@@ -35,20 +35,29 @@ void weft__waitq_push_locked(weft__waitq *q, weft__waiter *w, weft_task *t) {
   q->head.prev = &w->link;
 }
 
-bool weft__waitq_remove(weft__waitq *q, weft__waiter *w) {
-  weft__waitq_lock(q);
+/* w unlinked under lk (the list's own lock, or its owner's), if a waker
+ * has not taken it first. */
+static bool remove_under(weft__spinlock *lk, weft__waiter *w) {
+  weft__spin_lock(lk);
   /* Under the lock, "still pending" and "still linked" are the same: a
    * waker unlinks and publishes the status in one critical section. */
   bool linked = weft__load_relaxed(&w->status) == WEFT__PENDING;
   if (linked)
     unlink_waiter(w);
-  weft__waitq_unlock(q);
+  weft__spin_unlock(lk);
   return linked;
 }
 
-int weft__waitq_wait(weft__waitq *q, weft__waiter *w) {
+bool weft__waitq_remove(weft__waitq *q, weft__waiter *w) {
+  return remove_under(&q->lock, w);
+}
+
+/* Steps 2 and 4 with lk held on entry (unlocked here). *cancelled tells
+ * whether the waiter left on a cancellation, unlinked by itself. */
+static int wait_under(weft__spinlock *lk, weft__waiter *w, bool *cancelled) {
   weft_task *self = w->task;
-  weft__waitq_unlock(q);
+  *cancelled = false;
+  weft__spin_unlock(lk);
   for (;;) {
     /* Step 4. Acquire: pairs with the release store of step 3, so the
      * value handed over is visible. */
@@ -56,14 +65,20 @@ int weft__waitq_wait(weft__waitq *q, weft__waiter *w) {
     if (st != WEFT__PENDING)
       return st;
     if (weft__cancel_pending(self)) {
-      if (weft__waitq_remove(q, w)) {
+      if (remove_under(lk, w)) {
         weft__cancel_take(self);
+        *cancelled = true;
         return -ECANCELED;
       }
       return weft__load_acquire(&w->status);
     }
     weft__park(); /* step 2 */
   }
+}
+
+int weft__waitq_wait(weft__waitq *q, weft__waiter *w) {
+  bool cancelled;
+  return wait_under(&q->lock, w, &cancelled);
 }
 
 /* Step 3 for the first waiter; called with q locked, returns unlocked.
@@ -116,30 +131,13 @@ void weft__waitq_wake_all(weft__waitq *q, int status) {
 
 int weft__waitq_wait_lk(weft__waitq *q, weft__waiter *w, weft__spinlock *lk) {
   (void)q;
-  weft_task *self = w->task;
-  weft__spin_unlock(lk);
-  for (;;) {
-    int st = weft__load_acquire(&w->status);
-    if (st != WEFT__PENDING)
-      break;
-    if (weft__cancel_pending(self)) {
-      weft__spin_lock(lk);
-      bool linked = weft__load_relaxed(&w->status) == WEFT__PENDING;
-      if (linked)
-        unlink_waiter(w);
-      weft__spin_unlock(lk);
-      if (linked) {
-        weft__cancel_take(self);
-        return -ECANCELED;
-      }
-      break;
-    }
-    weft__park();
+  bool cancelled;
+  int st = wait_under(lk, w, &cancelled);
+  if (!cancelled) {
+    /* The waker made the wake under lk: once we hold lk it has left. */
+    weft__spin_lock(lk);
+    weft__spin_unlock(lk);
   }
-  /* The waker made the wake under lk: once we hold lk it has left. */
-  weft__spin_lock(lk);
-  int st = weft__load_relaxed(&w->status);
-  weft__spin_unlock(lk);
   return st;
 }
 
@@ -150,11 +148,12 @@ weft_task *weft__waitq_wake_one_locked(weft__waitq *q, int status,
   weft__waiter *w = (weft__waiter *)(void *)q->head.next;
   unlink_waiter(w);
   weft_task *t = w->task;
-  weft__task_ref(t);
   w->value = value;
+  /* Release: pairs with the acquire load of step 4. No reference is taken
+   * around the wake: t cannot return from its wait, let alone finish,
+   * before it has taken lk, which the caller holds until after the wake. */
   weft__store_release(&w->status, status);
   weft__task_wake(t);
-  weft__task_unref(t);
   return t;
 }
 
@@ -169,11 +168,4 @@ weft_task *weft__waitq_first_locked(const weft__waitq *q) {
   if (q->head.next == &q->head)
     return NULL;
   return ((const weft__waiter *)(const void *)q->head.next)->task;
-}
-
-size_t weft__waitq_count_locked(const weft__waitq *q) {
-  size_t n = 0;
-  for (const weft__wlink *l = q->head.next; l != &q->head; l = l->next)
-    n++;
-  return n;
 }

@@ -111,15 +111,13 @@ int weft__waitq_block(weft__waitq *q, bool (*ready)(void *ctx), void *ctx,
 int weft__waitq_wait_lk(weft__waitq *q, weft__waiter *w, weft__spinlock *lk);
 
 /* Step 3 under lk (held by the caller): wakes the first waiter of q with
- * status and value. Returns its task (still referenced only for the
- * caller's information: do not dereference after unlocking lk), or NULL
- * if q is empty. */
+ * status and value. Returns its task (alive while lk is held, since the
+ * waiter takes lk before it returns; do not dereference after unlocking
+ * lk), or NULL if q is empty. */
 weft_task *weft__waitq_wake_one_locked(weft__waitq *q, int status, void *value);
 /* Wakes every waiter of q, in order, under lk. Returns how many. */
 size_t weft__waitq_wake_all_locked(weft__waitq *q, int status);
 /* The task of the first waiter of q, or NULL (under lk). */
 weft_task *weft__waitq_first_locked(const weft__waitq *q);
-/* Number of waiters of q (under lk; walks the list). */
-size_t weft__waitq_count_locked(const weft__waitq *q);
 
 #endif /* WEFT_RT_WAITQ_H */
