@@ -308,7 +308,8 @@ static int t_barrier_event(void *a, void **r) {
   weft_task *ts[PARTIES];
   for (int i = 0; i < PARTIES; i++)
     CHECK_EQ(weft_spawn(&ts[i], party, NULL), 0);
-  while (weft_barrier_n_waiting(sbar) != 0 || !bar_hits[0] ||
+  while (weft_barrier_n_waiting(sbar) != 0 ||
+         !__atomic_load_n(&bar_hits[0], __ATOMIC_RELAXED) ||
          __atomic_load_n(&bar_hits[PARTIES - 1], __ATOMIC_RELAXED) < 300)
     CHECK_EQ(weft_sleep_ms(1), 0);
   weft_event_set(sev);
