@@ -9,16 +9,9 @@
  * return (a task leaves by switching away for the last time), and a return is
  * caught and aborts.
  *
- * x86-64 SysV (rt/ctx_x86_64.S) saves, in this order (offsets in bytes):
- *
- *      0        8        16       24       32       40       48     56     60
- *   +--------+--------+--------+--------+--------+--------+--------+------+----+
- *   |  rsp   |  rbp   |  rbx   |  r12   |  r13   |  r14   |  r15   |mxcsr
- * |fpcw|
- *   +--------+--------+--------+--------+--------+--------+--------+------+----+
- *
- * The return address is on the saved stack (the switch returns with `ret`).
- * The static asserts below tie this struct to the offsets the assembly uses.
+ * x86-64 SysV (rt/ctx_x86_64.S) pushes the callee-saved registers, MXCSR
+ * and the x87 control word on the stack it leaves, and the context is the
+ * stack pointer after the pushes (the frame is drawn in the assembly).
  * Elsewhere (WEFT_CTX_UCONTEXT) the context is a ucontext_t and the switch is
  * swapcontext, which also saves the signal mask: slower, but portable.
  */
@@ -35,25 +28,9 @@ typedef struct weft__ctx {
 } weft__ctx;
 #else
 typedef struct weft__ctx {
-  void *rsp;
-  void *rbp;
-  void *rbx;
-  void *r12;
-  void *r13;
-  void *r14;
-  void *r15;
-  uint32_t mxcsr;
-  uint16_t fpucw;
+  void *rsp; /* the suspended stack's top: its saved registers */
 } weft__ctx;
 _Static_assert(offsetof(weft__ctx, rsp) == 0, "ctx layout: rsp");
-_Static_assert(offsetof(weft__ctx, rbp) == 8, "ctx layout: rbp");
-_Static_assert(offsetof(weft__ctx, rbx) == 16, "ctx layout: rbx");
-_Static_assert(offsetof(weft__ctx, r12) == 24, "ctx layout: r12");
-_Static_assert(offsetof(weft__ctx, r13) == 32, "ctx layout: r13");
-_Static_assert(offsetof(weft__ctx, r14) == 40, "ctx layout: r14");
-_Static_assert(offsetof(weft__ctx, r15) == 48, "ctx layout: r15");
-_Static_assert(offsetof(weft__ctx, mxcsr) == 56, "ctx layout: mxcsr");
-_Static_assert(offsetof(weft__ctx, fpucw) == 60, "ctx layout: fpucw");
 #endif
 
 typedef void (*weft__ctx_entry_fn)(void *arg);

@@ -1,6 +1,8 @@
 /* rt/ctx_make.c: preparing a fresh context for the assembly switch. */
 #include "rt/ctx.h"
 
+#include <string.h>
+
 #include "rt/common.h"
 
 #if !defined(WEFT_CTX_UCONTEXT)
@@ -18,13 +20,16 @@ void weft__ctx_make(weft__ctx *ctx, void *stack_lo, size_t size,
   void **sp = (void **)top;
   sp[-1] = NULL;                    /* top - 8: ends unwinding */
   sp[-2] = (void *)weft__ctx_start; /* top - 16: first `ret` lands here */
-  *ctx = (weft__ctx){0};
-  ctx->rsp = &sp[-2];
-  ctx->r12 = arg;
-  ctx->r13 = (void *)entry;
+  sp[-3] = NULL;                    /* rbp */
+  sp[-4] = NULL;                    /* rbx */
+  sp[-5] = arg;                     /* r12 */
+  sp[-6] = (void *)entry;           /* r13 */
+  sp[-7] = NULL;                    /* r14 */
+  sp[-8] = NULL;                    /* r15 */
   /* The ABI's defaults: all exceptions masked, round to nearest. */
-  ctx->mxcsr = 0x1F80;
-  ctx->fpucw = 0x037F;
+  uint32_t fp[2] = {0x1F80, 0x037F}; /* mxcsr, then the x87 control word */
+  memcpy(&sp[-9], fp, sizeof fp);
+  ctx->rsp = &sp[-9];
 }
 
 #endif

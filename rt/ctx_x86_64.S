@@ -1,19 +1,24 @@
 /*
  * rt/ctx_x86_64.S: the context switch for x86-64 System V.
  *
- * Save area (struct weft__ctx in rt/ctx.h, tied by static asserts):
- *   0 rsp | 8 rbp | 16 rbx | 24 r12 | 32 r13 | 40 r14 | 48 r15 | 56 mxcsr | 60 x87 cw
  * Only callee-saved state is kept: the caller of weft__ctx_switch has already
  * spilled everything else, as for any call. MXCSR and the x87 control word
- * are callee-saved by the ABI (rounding mode, exception masks).
+ * are callee-saved by the ABI (rounding mode, exception masks). They are
+ * pushed on the stack being left, and the context (struct weft__ctx in
+ * rt/ctx.h) is only the stack pointer after the pushes, so a task object
+ * carries 8 bytes for it, not 64. The frame, from the saved rsp up:
  *
- * A fresh context (weft__ctx_make) has r12 = arg, r13 = entry and a stack
- * whose top holds the address of weft__ctx_start, so the first switch into
- * it "returns" there:
+ *   0 mxcsr | 4 x87 cw | 8 r15 | 16 r14 | 24 r13 | 32 r12 | 40 rbx | 48 rbp
+ *   | 56 return address
+ *
+ * A fresh context (weft__ctx_make, rt/ctx_make.c) is such a frame with
+ * r12 = arg, r13 = entry and the return address weft__ctx_start, so the
+ * first switch into it "returns" there:
  *
  *   stack top (16-byte aligned)
  *   | 0                    |  <- top - 8: a null return address ends unwinding
- *   | &weft__ctx_start     |  <- top - 16: saved rsp points here
+ *   | &weft__ctx_start     |  <- top - 16
+ *   | the saved registers  |  <- top - 72: the saved rsp points here
  */
         .text
         .globl  weft__ctx_switch
@@ -22,25 +27,27 @@
 /* void weft__ctx_switch(weft__ctx *from = rdi, weft__ctx *to = rsi) */
 weft__ctx_switch:
         .cfi_startproc
+        pushq   %rbp
+        pushq   %rbx
+        pushq   %r12
+        pushq   %r13
+        pushq   %r14
+        pushq   %r15
+        subq    $8, %rsp
+        stmxcsr 0(%rsp)
+        fnstcw  4(%rsp)
         movq    %rsp, 0(%rdi)
-        movq    %rbp, 8(%rdi)
-        movq    %rbx, 16(%rdi)
-        movq    %r12, 24(%rdi)
-        movq    %r13, 32(%rdi)
-        movq    %r14, 40(%rdi)
-        movq    %r15, 48(%rdi)
-        stmxcsr 56(%rdi)
-        fnstcw  60(%rdi)
 
         movq    0(%rsi), %rsp
-        movq    8(%rsi), %rbp
-        movq    16(%rsi), %rbx
-        movq    24(%rsi), %r12
-        movq    32(%rsi), %r13
-        movq    40(%rsi), %r14
-        movq    48(%rsi), %r15
-        ldmxcsr 56(%rsi)
-        fldcw   60(%rsi)
+        ldmxcsr 0(%rsp)
+        fldcw   4(%rsp)
+        addq    $8, %rsp
+        popq    %r15
+        popq    %r14
+        popq    %r13
+        popq    %r12
+        popq    %rbx
+        popq    %rbp
         ret
         .cfi_endproc
         .size   weft__ctx_switch, .-weft__ctx_switch

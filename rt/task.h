@@ -36,48 +36,52 @@ enum {
 #define WEFT__TASK_MAGIC 0x7461736bu /* "task": a live handle */
 #define WEFT__TASK_FREED 0x66726565u /* "free": after the last reference */
 
+/* Fields are ordered to leave no padding: a burst of tasks held by their
+ * handles (spawn_many) costs this size each in fresh memory, and jemalloc
+ * rounds 240 bytes to its 256-byte class (sanitizer builds add theirs). */
 struct weft_task {
-  weft__ctx ctx;   /* saved registers while suspended; its worker only */
-  uint32_t magic;  /* WEFT__TASK_MAGIC while the task object lives */
-  uint32_t state;  /* the state word above: any thread, atomic */
-  uint32_t refs;   /* handle + alive + wakers in flight: atomic */
-  weft_task *next; /* link in the run queue or inject queue holding it */
+  weft__ctx ctx;      /* saved registers while suspended; its worker only */
+  uint32_t magic;     /* WEFT__TASK_MAGIC while the task object lives */
+  uint32_t state;     /* the state word above: any thread, atomic */
+  uint32_t refs;      /* handle + alive + wakers in flight: atomic */
+  uint32_t timer_gen; /* bumped by whoever claims the armed timer: atomic */
+  weft_task *next;    /* link in the run queue or inject queue holding it */
   struct weft__runtime *rt;
   weft_fn fn;
   void *arg;
   void *result;        /* written by the task before DONE, read after it */
   int code;            /* likewise: the function's return value */
+  uint32_t stack_size; /* requested (a stack class, weft__stack_class_size) */
   uint64_t finish_seq; /* order of finishing in the runtime (gather) */
-  uint32_t timer_gen;  /* bumped by whoever claims the armed timer: atomic */
   uint8_t hops;        /* asyncio order: extra trips through the ready queue
                           before it runs (worker only) */
   bool started;        /* entered its function (worker only) */
+  uint8_t wait_kind;   /* WEFT__WAIT_*: see wait_what below */
   int16_t home;        /* pinned: the only worker it runs on; else -1 */
+  int16_t worker;      /* the worker it last ran on, recorded while observation
+                          hooks are on (rt/debug.h), else -1: atomic */
   weft__waitq awaiters;
   weft__spinlock fwd_lock;   /* guards the three below */
+  uint32_t fwd_busy;         /* cancellers inside fwd_fn */
   bool (*fwd_fn)(void *ctx); /* the cancel forward (rt/task.c), or NULL */
   void *fwd_ctx;
-  uint32_t fwd_busy;              /* cancellers inside fwd_fn */
   weft__stack stack;              /* valid once started, until finished */
-  size_t stack_size;              /* requested */
   weft_task *reg_prev, *reg_next; /* runtime registry, under its lock */
   const char *file;               /* spawn site */
   int line;
-  char *name; /* a copy of the name given, or NULL (the spawn site) */
-  /* What the task waits on, for the task dump (rt/dump.c): set by the task
-   * itself before it parks (WEFT__WAIT_SET), read by the dump (atomic). */
-  const char *wait_what; /* a static string: "sleep", "await", "lock" */
-  uint64_t wait_arg;     /* its argument, as wait_kind says */
-  uint8_t wait_kind;     /* WEFT__WAIT_* */
-  int16_t worker; /* the worker it last ran on, recorded while observation
-                     hooks are on (rt/debug.h), else -1: atomic */
-  struct weft__debug_handle *dbg; /* debug mode: its handle's record */
   /* sync/ scopes (issue 6): cancel requests made on the task (bumped by
    * weft_cancel, lowered by weft__uncancel: atomic); shield depth (set by
    * the task, read by cancellers: atomic; while non-zero no suspension
    * delivers a cancellation and weft_cancel forwards none); the innermost
    * open timeout or shield scope (the task only). */
   uint32_t cancel_reqs;
+  char *name; /* a copy of the name given, or NULL (the spawn site) */
+  /* What the task waits on, for the task dump (rt/dump.c): set by the task
+   * itself before it parks (WEFT__WAIT_SET), read by the dump (atomic);
+   * wait_kind above says how to print wait_arg. */
+  const char *wait_what; /* a static string: "sleep", "await", "lock" */
+  uint64_t wait_arg;
+  struct weft__debug_handle *dbg; /* debug mode: its handle's record */
   uint32_t shield;
   struct weft__scope *scopes;
 #if defined(WEFT_ASAN)
