@@ -89,13 +89,13 @@ void weft__debug_check_slow(weft__worker *w, int64_t now, uint64_t *reported) {
   if ((double)ran < rt->cfg.slow_task_seconds * 1e9)
     return;
   char what[200];
-  weft__spin_lock(&rt->tasks_lock);
-  /* Unchanged under the lock: t is still in this slice, so still in the
-   * registry, which it cannot leave while we hold the lock. */
+  weft__registry_lock_all(rt);
+  /* Unchanged under the locks: t is still in this slice, so still in the
+   * registry, which it cannot leave while we hold them. */
   bool same = weft__load_acquire(&w->slice_seq) == seq;
   if (same)
     weft__task_describe(t, what, sizeof what);
-  weft__spin_unlock(&rt->tasks_lock);
+  weft__registry_unlock_all(rt);
   if (!same)
     return;
   *reported = seq;

@@ -39,17 +39,18 @@ static bool registered(const weft_task **sorted, size_t n, const void *t) {
   return bsearch(&t, sorted, n, sizeof(const weft_task *), by_address) != NULL;
 }
 
-/* Under the registry lock: the rows of up to cap tasks. Returns the number
+/* Under the registry's locks: the rows of up to cap tasks. Returns the number
  * of live tasks (more than cap: call again with more room). */
 static size_t collect(weft__runtime *rt, row *rows, const weft_task **sorted,
                       size_t cap) {
   size_t n = 0;
-  for (weft_task *t = rt->tasks; t; t = t->reg_next, n++) {
-    if (n >= cap)
+  WEFT__REGISTRY_EACH(rt, t) {
+    size_t i = n++;
+    if (i >= cap)
       continue;
-    row *r = &rows[n];
+    row *r = &rows[i];
     r->task = t;
-    sorted[n] = t;
+    sorted[i] = t;
     weft__task_describe(t, r->what, sizeof r->what);
     r->state = weft__load_acquire(&t->state);
     r->worker = weft__load_relaxed(&t->worker);
@@ -114,7 +115,7 @@ static void print_row(FILE *f, const row *r, int64_t now) {
 }
 
 int weft__dump_tasks(weft__runtime *rt, FILE *f) {
-  size_t cap = weft__load_relaxed(&rt->ntasks) + 64;
+  size_t cap = weft__registry_count(rt) + 64;
   for (int attempt = 0;; attempt++) {
     row *rows = malloc(cap * sizeof *rows);
     const weft_task **sorted = malloc(cap * sizeof(const weft_task *));
@@ -123,9 +124,9 @@ int weft__dump_tasks(weft__runtime *rt, FILE *f) {
       free(sorted);
       return -ENOMEM;
     }
-    weft__spin_lock(&rt->tasks_lock);
+    weft__registry_lock_all(rt);
     size_t n = collect(rt, rows, sorted, cap);
-    weft__spin_unlock(&rt->tasks_lock);
+    weft__registry_unlock_all(rt);
     if (n > cap && attempt < 8) { /* more tasks than room: again */
       free(rows);
       free(sorted);

@@ -344,7 +344,7 @@ static void shutdown_check(weft__worker *w) {
   }
   if (phase != 2)
     return;
-  if (weft__load_acquire(&rt->ntasks) == 0) {
+  if (weft__registry_count(rt) == 0) {
     stop(rt);
   } else if (weft_now_ns() >= weft__load_relaxed(&rt->grace_deadline)) {
     if (ck_pr_cas_32(&rt->reported, 0, 1))

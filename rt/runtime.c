@@ -144,14 +144,17 @@ static void runtime_free(weft__runtime *rt) {
     if (rt->workers[i].driver)
       worker_fini(&rt->workers[i]);
   /* Stragglers: abandoned, never resumed; free what they hold. */
-  weft_task *t = rt->tasks;
-  while (t) {
-    weft_task *next = t->reg_next;
-    t->magic = WEFT__TASK_FREED; /* main too, if it never finished */
-    weft__task_free_name(t);
-    weft__free(t, sizeof *t);
-    t = next;
+  for (int i = 0; i < rt->nshards; i++) {
+    weft_task *t = rt->shards[i].head;
+    while (t) {
+      weft_task *next = t->reg_next;
+      t->magic = WEFT__TASK_FREED; /* main too, if it never finished */
+      weft__task_free_name(t);
+      weft__free(t, sizeof *t);
+      t = next;
+    }
   }
+  weft__registry_fini(rt);
   weft__obs_free(rt);
   weft__free(rt->workers, (size_t)rt->nworkers * sizeof *rt->workers);
   if (rt->idle.sleepers)
@@ -216,7 +219,6 @@ static int runtime_create(const weft_config *cfg_in, weft__runtime **out,
   rt->stack_size = stack;
   weft__stack_pool_init(&rt->stacks);
   weft__inject_init(&rt->inject);
-  rt->tasks_lock = (weft__spinlock)WEFT__SPINLOCK_INIT;
   if ((err = weft__obs_config(rt))) /* the environment's WEFT_DEBUG, ... */
     goto fail;
   if (weft__topo_open(&rt->topo) != 0)
@@ -226,6 +228,8 @@ static int runtime_create(const weft_config *cfg_in, weft__runtime **out,
     goto fail;
   rt->nworkers = err;
   rt->asyncio_order = rt->nworkers == 1;
+  if ((err = weft__registry_init(rt)))
+    goto fail;
   rt->pin = want_pinning(&cfg, rt->nworkers);
   rt->workers = weft__calloc((size_t)rt->nworkers * sizeof *rt->workers);
   if (!rt->workers) {

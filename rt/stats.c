@@ -47,7 +47,7 @@ static void read_runtime(weft__runtime *rt, weft_stats *o) {
   const weft__rt_stats *x = &rt->xstats;
   *o = (weft_stats){
       .workers = rt->nworkers,
-      .live_tasks = weft__load_relaxed(&rt->ntasks),
+      .live_tasks = weft__registry_count(rt),
       .inject_depth = weft__inject_len(&rt->inject),
       .monitor_rescues = weft__load_relaxed(&rt->monitor_rescues),
       .monitor_timers_fired = weft__load_relaxed(&rt->monitor_timers),

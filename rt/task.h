@@ -66,7 +66,7 @@ struct weft_task {
   bool (*fwd_fn)(void *ctx); /* the cancel forward (rt/task.c), or NULL */
   void *fwd_ctx;
   weft__stack stack;              /* valid once started, until finished */
-  weft_task *reg_prev, *reg_next; /* runtime registry, under its lock */
+  weft_task *reg_prev, *reg_next; /* registry shard, under its lock */
   const char *file;               /* spawn site */
   int line;
   /* sync/ scopes (issue 6): cancel requests made on the task (bumped by
@@ -83,6 +83,7 @@ struct weft_task {
   uint64_t wait_arg;
   struct weft__debug_handle *dbg; /* debug mode: its handle's record */
   uint32_t shield;
+  uint32_t reg_shard; /* the registry shard holding it (rt/worker.c) */
   struct weft__scope *scopes;
 #if defined(WEFT_ASAN)
   void *asan_fake_stack;

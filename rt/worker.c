@@ -76,32 +76,76 @@ int weft__worker_poll(weft__worker *w, int64_t timeout_ns) {
 
 /* ---- the registry ------------------------------------------------------ */
 
-/* Kept in spawn order, so shutdown cancels the oldest first. */
+int weft__registry_init(weft__runtime *rt) {
+  rt->nshards = rt->asyncio_order ? 1 : rt->nworkers + 1;
+  rt->shards = weft__calloc((size_t)rt->nshards * sizeof *rt->shards);
+  if (!rt->shards) {
+    rt->nshards = 0;
+    return -ENOMEM;
+  }
+  for (int i = 0; i < rt->nshards; i++)
+    rt->shards[i].lock = (weft__spinlock)WEFT__SPINLOCK_INIT;
+  return 0;
+}
+
+void weft__registry_fini(weft__runtime *rt) {
+  weft__free(rt->shards, (size_t)rt->nshards * sizeof *rt->shards);
+  rt->shards = NULL;
+  rt->nshards = 0;
+}
+
 void weft__registry_add(weft__runtime *rt, weft_task *t) {
-  weft__spin_lock(&rt->tasks_lock);
+  weft__worker *w = weft__worker_current();
+  uint32_t i = 0;
+  if (!rt->asyncio_order)
+    i = (uint32_t)(w && w->rt == rt ? w->index : rt->nworkers);
+  weft__registry_shard *sh = &rt->shards[i];
+  t->reg_shard = i;
+  weft__spin_lock(&sh->lock);
   t->reg_next = NULL;
-  t->reg_prev = rt->tasks_tail;
-  if (rt->tasks_tail)
-    rt->tasks_tail->reg_next = t;
+  t->reg_prev = sh->tail;
+  if (sh->tail)
+    sh->tail->reg_next = t;
   else
-    rt->tasks = t;
-  rt->tasks_tail = t;
-  weft__store_relaxed(&rt->ntasks, rt->ntasks + 1);
-  weft__spin_unlock(&rt->tasks_lock);
+    sh->head = t;
+  sh->tail = t;
+  weft__store_relaxed(&sh->count, sh->count + 1);
+  weft__spin_unlock(&sh->lock);
 }
 
 void weft__registry_remove(weft__runtime *rt, weft_task *t) {
-  weft__spin_lock(&rt->tasks_lock);
+  weft__registry_shard *sh = &rt->shards[t->reg_shard];
+  weft__spin_lock(&sh->lock);
   if (t->reg_prev)
     t->reg_prev->reg_next = t->reg_next;
   else
-    rt->tasks = t->reg_next;
+    sh->head = t->reg_next;
   if (t->reg_next)
     t->reg_next->reg_prev = t->reg_prev;
   else
-    rt->tasks_tail = t->reg_prev;
-  weft__store_relaxed(&rt->ntasks, rt->ntasks - 1);
-  weft__spin_unlock(&rt->tasks_lock);
+    sh->tail = t->reg_prev;
+  /* Release: a reader that sees the count drop (shutdown waiting for zero)
+   * sees the task's last writes. */
+  weft__store_release(&sh->count, sh->count - 1);
+  weft__spin_unlock(&sh->lock);
+}
+
+uint64_t weft__registry_count(const weft__runtime *rt) {
+  uint64_t n = 0;
+  /* Acquire: pairs with the release store in weft__registry_remove. */
+  for (int i = 0; i < rt->nshards; i++)
+    n += weft__load_acquire(&rt->shards[i].count);
+  return n;
+}
+
+void weft__registry_lock_all(weft__runtime *rt) {
+  for (int i = 0; i < rt->nshards; i++)
+    weft__spin_lock(&rt->shards[i].lock);
+}
+
+void weft__registry_unlock_all(weft__runtime *rt) {
+  for (int i = rt->nshards - 1; i >= 0; i--)
+    weft__spin_unlock(&rt->shards[i].lock);
 }
 
 static void fire_timer(weft_task *t, void *ctx) {
@@ -118,19 +162,19 @@ static void fire_timer(weft_task *t, void *ctx) {
 /* ---- shutdown ---------------------------------------------------------- */
 
 void weft__cancel_all(weft__runtime *rt) {
-  weft__spin_lock(&rt->tasks_lock);
+  weft__registry_lock_all(rt);
   /* weft_cancel on a worker thread only pushes to this worker's queue. */
-  for (weft_task *t = rt->tasks; t; t = t->reg_next) {
+  WEFT__REGISTRY_EACH(rt, t) {
     if (rt->cfg.debug)
       weft__debug_pending(t);
     weft_cancel(t);
   }
-  weft__spin_unlock(&rt->tasks_lock);
+  weft__registry_unlock_all(rt);
 }
 
 void weft__report_stragglers(weft__runtime *rt) {
-  weft__spin_lock(&rt->tasks_lock);
-  for (weft_task *t = rt->tasks; t; t = t->reg_next) {
+  weft__registry_lock_all(rt);
+  WEFT__REGISTRY_EACH(rt, t) {
     char what[160];
     weft__task_describe(t, what, sizeof what);
     fprintf(stderr,
@@ -138,7 +182,7 @@ void weft__report_stragglers(weft__runtime *rt) {
             "abandoned\n",
             what, rt->cfg.shutdown_grace);
   }
-  weft__spin_unlock(&rt->tasks_lock);
+  weft__registry_unlock_all(rt);
 }
 
 /* Step 5 of the tick, after each batch. Returns true when the loop should
@@ -165,7 +209,7 @@ static bool shutdown_step(weft__worker *w) {
         weft_now_ns() + (int64_t)(rt->cfg.shutdown_grace * 1e9);
     weft__cancel_all(rt);
   }
-  if (weft__load_relaxed(&rt->ntasks) == 0)
+  if (weft__registry_count(rt) == 0)
     return true;
   if (weft_now_ns() >= rt->grace_deadline) {
     weft__report_stragglers(rt);

@@ -148,6 +148,17 @@ typedef struct weft__worker {
 
 struct weft__topo;
 
+/* One shard of the task registry: its own cache line, so that workers
+ * registering tasks in their own shards do not share one. */
+typedef struct weft__registry_shard {
+  weft__spinlock lock; /* guards the list and the count */
+  weft_task *head;     /* live tasks in spawn order, linked by */
+  weft_task *tail;     /* reg_prev/next */
+  uint64_t count;      /* under lock, read atomic */
+  char pad[WEFT_CACHELINE - sizeof(weft__spinlock) - 2 * sizeof(weft_task *) -
+           sizeof(uint64_t)];
+} weft__registry_shard;
+
 typedef struct weft__runtime {
   weft_config cfg;
   struct weft__topo *topo; /* NULL if hwloc could not load it */
@@ -158,21 +169,21 @@ typedef struct weft__runtime {
   weft__worker *workers;
   weft__stack_pool stacks;
   weft__inject inject;
-  weft__spinlock tasks_lock; /* guards the registry below */
-  weft_task *tasks;          /* every live task in spawn order, linked by */
-  weft_task *tasks_tail;     /* reg_prev/next */
-  uint64_t ntasks;           /* live tasks: under tasks_lock, read atomic */
-  uint64_t task_objs_peak;   /* the most task objects out of the allocator
-                                seen at a pool refill (rt/task.c): a hint,
-                                relaxed atomic */
-  uint32_t shutdown;         /* 0 running, 1 shutting down: atomic */
-  uint32_t stop;             /* workers leave their loops: atomic */
-  uint32_t stop_requested;   /* weft_runtime_free was called: atomic */
-  int started;               /* worker threads started */
-  uint32_t reported;         /* stragglers reported: atomic */
-  int64_t grace_deadline;    /* set when shutdown starts: atomic */
-  weft__idle idle;           /* searching and parked workers (multi) */
-  pthread_t monitor;         /* rt/monitor.c, with more than one worker */
+  /* The registry of live tasks, in shards (rt/worker.c): one per worker
+   * and one for other threads, nshards in all; one in asyncio order. */
+  weft__registry_shard *shards;
+  int nshards;
+  uint64_t task_objs_peak; /* the most task objects out of the allocator
+                              seen at a pool refill (rt/task.c): a hint,
+                              relaxed atomic */
+  uint32_t shutdown;       /* 0 running, 1 shutting down: atomic */
+  uint32_t stop;           /* workers leave their loops: atomic */
+  uint32_t stop_requested; /* weft_runtime_free was called: atomic */
+  int started;             /* worker threads started */
+  uint32_t reported;       /* stragglers reported: atomic */
+  int64_t grace_deadline;  /* set when shutdown starts: atomic */
+  weft__idle idle;         /* searching and parked workers (multi) */
+  pthread_t monitor;       /* rt/monitor.c, with more than one worker */
   bool monitor_started;
   uint32_t monitor_stop;    /* atomic */
   uint64_t monitor_rescues; /* stuck workers helped: monitor writes */
@@ -257,8 +268,26 @@ void weft__run_task(weft__worker *w, weft_task *t);
  * down. */
 void weft__worker_loop(weft__worker *w);
 
-/* Registers a new task / removes a finished one (registry for shutdown). */
+/* The registry of live tasks (for shutdown, the task dump and stats), in
+ * shards so that spawning and finishing on different workers take
+ * different locks: a task is added to the shard of the worker that spawns
+ * it (the last shard off the workers; the only one in asyncio order) and
+ * removed from that shard wherever it finishes. Each shard keeps spawn
+ * order, so shutdown cancels the oldest first within a shard.
+ * weft__registry_init returns 0 or -ENOMEM. */
+int weft__registry_init(weft__runtime *rt);
+void weft__registry_fini(weft__runtime *rt);
 void weft__registry_add(weft__runtime *rt, weft_task *t);
 void weft__registry_remove(weft__runtime *rt, weft_task *t);
+/* Live tasks in all shards: a sum of atomic loads, exact when nothing
+ * spawns or finishes meanwhile. */
+uint64_t weft__registry_count(const weft__runtime *rt);
+/* Takes / releases every shard's lock (in shard order): a walk of the
+ * registry (WEFT__REGISTRY_EACH) must hold them. */
+void weft__registry_lock_all(weft__runtime *rt);
+void weft__registry_unlock_all(weft__runtime *rt);
+#define WEFT__REGISTRY_EACH(rt, t)                                             \
+  for (int weft__sh_ = 0; weft__sh_ < (rt)->nshards; weft__sh_++)              \
+    for (weft_task *t = (rt)->shards[weft__sh_].head; t; t = t->reg_next)
 
 #endif /* WEFT_RT_WORKER_H */
