@@ -19,13 +19,4 @@ void weft__free(void *p, size_t size);
 /* Grows or shrinks; NULL on failure (p is then untouched). */
 void *weft__realloc(void *p, size_t old_size, size_t new_size);
 
-/* Maps in, in one system call, the pages of [p, p + size) (which must be
- * allocated memory) that are not mapped yet, keeping their contents: for memory
- * about to be written all over (a batch of task objects, a large array of
- * waiters). A page fault costs 12.8 us on the VMs weft is measured on and a
- * bulk populate 0.5 us a page (bench/RESULTS.md). A hint: does nothing where
- * the kernel lacks MADV_POPULATE_WRITE (before Linux 5.14), for spans below
- * four pages, and in sanitizer builds. */
-void weft__prefault(void *p, size_t size);
-
 #endif /* WEFT_RT_ALLOC_H */

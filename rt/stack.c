@@ -12,8 +12,10 @@
 #include "rt/stack.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rt/alloc.h"
@@ -27,13 +29,7 @@
 #define GUARD ((size_t)4096)
 #define SLAB_TARGET ((size_t)4 << 20) /* aim for about 4 MiB per slab */
 #define CHUNK_SLABS 1024
-/* Free stacks per class kept with their pages. Past it a freed stack's
- * pages go back to the kernel (madvise, a TLB shootdown on every core the
- * process runs on, and faults when the stack is used again): at 256, gather
- * and fan-out of 1,000 live tasks at 2 workers spent 57 us and 56 us per
- * task there; at 4096, 0.19 and 0.38 us (bench/RESULTS.md). The memory kept
- * is what those stacks touched: a few KiB each for most tasks. */
-#define WARM_MAX 4096
+#define WARM_MAX WEFT__STACK_WARM_MAX
 #define MAX_CHUNKS 1024
 
 typedef struct slab {
@@ -183,6 +179,39 @@ static int grow(weft__stack_pool *p, size_t size) {
   return 0;
 }
 
+static int by_address(const void *a, const void *b) {
+  const char *x = ((const weft__stack *)a)->lo;
+  const char *y = ((const weft__stack *)b)->lo;
+  return (x > y) - (x < y);
+}
+
+/* Gives back the pages of the stacks s[0..n) (sorted here by address): one
+ * madvise per run of neighbouring slots of a slab, the guard pages between
+ * them included (MADV_DONTNEED leaves guard markers in place, and the
+ * canary of the fallback is rewritten whenever a stack is taken). Each
+ * madvise costs a TLB shootdown on every core the process ran on: 100,000
+ * sleeping tasks ending at one worker spent a third of their time in them
+ * when each stack had its own. Under p->lock, or on a list no one else
+ * sees. */
+static void give_back(weft__stack *s, size_t n) {
+  if (n == 0)
+    return;
+  qsort(s, n, sizeof *s, by_address);
+  char *lo = s[0].lo;
+  char *hi = s[0].lo + s[0].size;
+  for (size_t i = 1; i <= n; i++) {
+    if (i < n && s[i].slab == s[i - 1].slab && s[i].lo == hi + GUARD) {
+      hi = s[i].lo + s[i].size;
+      continue;
+    }
+    madvise(lo, (size_t)(hi - lo), MADV_DONTNEED);
+    if (i < n) {
+      lo = s[i].lo;
+      hi = s[i].lo + s[i].size;
+    }
+  }
+}
+
 void weft__stack_pool_fini(weft__stack_pool *p) {
   /* Slabs stay mapped for the process (see the top of the file): the free
    * stacks are retired for later runtimes, their pages given back so an
@@ -190,10 +219,10 @@ void weft__stack_pool_fini(weft__stack_pool *p) {
   pthread_mutex_lock(&table_lock);
   for (int c = 0; c < WEFT__STACK_CLASSES; c++) {
     weft__stack_freelist *fl = &p->free[c];
-    for (size_t i = 0; i < fl->len; i++) {
-      madvise(fl->items[i].lo, fl->items[i].size, MADV_DONTNEED);
+    if (fl->len > p->cold[c]) /* items[0..cold) are given back already */
+      give_back(&fl->items[p->cold[c]], fl->len - p->cold[c]);
+    for (size_t i = 0; i < fl->len; i++)
       freelist_push(&retired[c], &fl->items[i]);
-    }
     weft__free(fl->items, fl->cap * sizeof *fl->items);
   }
   pthread_mutex_unlock(&table_lock);
@@ -204,21 +233,52 @@ void weft__stack_cache_init(weft__stack_cache *c) {
   memset(c->len, 0, sizeof c->len);
 }
 
-/* Moves `count` stacks of class k from the cache to the pool, releasing their
- * pages. */
+#define DECAY_NS WEFT__STACK_DECAY_NS
+
+static int64_t coarse_now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Notes that class k's free list just shrank. Under p->lock. */
+static void note_len(weft__stack_pool *p, int k) {
+  size_t len = p->free[k].len;
+  if (len < p->cold[k])
+    p->cold[k] = len;
+  if (len < p->low[k])
+    p->low[k] = len;
+}
+
+/* The decay (rt/stack.h): at most once per DECAY_NS, gives back the pages
+ * of the stacks that sat unused since the last decay, beyond WARM_MAX
+ * warm ones per class. Under p->lock. */
+static void decay(weft__stack_pool *p) {
+  int64_t now = coarse_now_ns();
+  if (now - p->decayed_ns < DECAY_NS)
+    return;
+  p->decayed_ns = now;
+  for (int k = 0; k < WEFT__STACK_CLASSES; k++) {
+    weft__stack_freelist *fl = &p->free[k];
+    size_t idle = p->low[k] < fl->len ? p->low[k] : fl->len;
+    if (idle > p->cold[k] + WARM_MAX) {
+      size_t excess = idle - p->cold[k] - WARM_MAX;
+      give_back(&fl->items[p->cold[k]], excess);
+      p->cold[k] += excess;
+    }
+    p->low[k] = fl->len;
+  }
+}
+
+/* Moves `count` stacks of class k from the cache to the top of the pool's
+ * free list (they are the warmest), then lets the decay run. */
 static void spill(weft__stack_cache *c, weft__stack_pool *p, int k,
                   uint32_t count) {
   pthread_mutex_lock(&p->lock);
   weft__stack_freelist *fl = &p->free[k];
-  for (uint32_t i = 0; i < count && c->len[k] > 0; i++) {
-    weft__stack s = c->items[k][--c->len[k]];
-    /* Pages are given back only past the watermark: a burst of tasks that
-     * comes back next round finds its stacks still warm, and RSS stays
-     * bounded by the caches plus WARM_MAX stacks per class. */
-    if (fl->len >= WARM_MAX)
-      madvise(s.lo, s.size, MADV_DONTNEED);
-    freelist_push(fl, &s);
-  }
+  for (uint32_t i = 0; i < count && c->len[k] > 0; i++)
+    freelist_push(fl, &c->items[k][--c->len[k]]);
+  decay(p);
   pthread_mutex_unlock(&p->lock);
 }
 
@@ -253,6 +313,7 @@ int weft__stack_get(weft__stack_cache *c, weft__stack_pool *p, size_t size,
     while (fl->len > 1 && c->len[k] < WEFT__STACK_CACHE / 2)
       c->items[k][c->len[k]++] = fl->items[--fl->len];
     *out = fl->items[--fl->len];
+    note_len(p, k);
     pthread_mutex_unlock(&p->lock);
   }
   if (!p->guards)

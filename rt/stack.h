@@ -12,11 +12,15 @@
  * the task instead (weft__stack_canary_ok).
  *
  * Returned stacks go to a small per-worker cache (warm, no locking); past
- * its bound half of it moves to the pool's free lists, which keep up to 256
- * stacks per class warm and give the pages of any more back to the kernel
- * (MADV_DONTNEED), so RSS stays bounded by the stacks in use plus the caches
- * and the warm ones. Slabs live as long as the process; the free stacks of a
- * runtime that ends are retired, pages released, for the next runtime.
+ * its bound half of it moves to the pool's free lists, last in, first out.
+ * Pages are given back to the kernel (MADV_DONTNEED) by decay, as jemalloc
+ * does for its heap: about once a second, while the pool is in use, the
+ * free stacks of a class that stayed unused for the whole second, beyond
+ * WEFT__STACK_WARM_MAX of them, lose their pages. A burst of tasks that
+ * comes back within the second finds its stacks warm; RSS falls back to
+ * the stacks in use plus the caches and the warm ones after it. Slabs live as
+ * long as the process; the free stacks of a runtime that ends are retired,
+ * pages released, for the next runtime.
  *
  * The slab table can be read from a signal handler (weft__stack_lookup) so
  * that a guard hit is reported with the task that owns the stack.
@@ -32,6 +36,17 @@
 #define WEFT__STACK_CLASSES 10 /* 16 KiB .. 8 MiB */
 #define WEFT__STACK_CACHE 64   /* per worker and class */
 #define WEFT__STACK_MAX ((size_t)8 << 20)
+/* Free stacks per class that keep their pages however long they sit unused.
+ * Past it the decay gives pages back (madvise, a TLB shootdown on every core
+ * the process runs on, and faults when the stack is used again). When this
+ * was applied at every free, with no decay: at 256, gather and fan-out of
+ * 1,000 live tasks at 2 workers spent 57 us and 56 us per task there; at
+ * 4096, 0.19 and 0.38 us (bench/RESULTS.md); 100,000 sleeping tasks still
+ * spent a third of their time in it. The memory kept is what those stacks
+ * touched: a few KiB each for most tasks. */
+#define WEFT__STACK_WARM_MAX 4096
+/* The decay's period (above). */
+#define WEFT__STACK_DECAY_NS ((int64_t)1000 * 1000 * 1000)
 
 typedef struct weft__stack {
   char *lo;      /* lowest usable byte; the guard page lies just below */
@@ -48,6 +63,12 @@ typedef struct weft__stack_freelist {
 typedef struct weft__stack_pool {
   pthread_mutex_t lock;                           /* guards the lists */
   weft__stack_freelist free[WEFT__STACK_CLASSES]; /* under lock */
+  /* Decay, under lock: per class, free[k].items[0..cold) have had their
+   * pages given back, and low is the fewest free stacks seen since the
+   * last decay (items[0..low) sat unused all that time); when it ran. */
+  size_t cold[WEFT__STACK_CLASSES];
+  size_t low[WEFT__STACK_CLASSES];
+  int64_t decayed_ns;
   bool guards; /* MADV_GUARD_INSTALL works; else canaries. Set at init. */
 } weft__stack_pool;
 

@@ -76,68 +76,14 @@ void weft__task_ref(weft_task *t) { ck_pr_inc_32(&t->refs); }
  * after free. */
 #define TASK_POOL_MAX 256
 
-#if !defined(WEFT_SANITIZER)
-#define TASK_REFILL 64
-
-/* Task objects out of the allocator in the whole runtime: those taken
- * minus those given back, summed over the workers (frees off the workers
- * are not counted, which only errs towards prefaulting). */
-static uint64_t task_objs_out(const weft__runtime *rt) {
-  uint64_t taken = 0, returned = 0;
-  for (int i = 0; i < rt->nworkers; i++) {
-    taken += weft__load_relaxed(&rt->workers[i].task_objs_taken);
-    returned += weft__load_relaxed(&rt->workers[i].task_objs_returned);
-  }
-  /* Objects taken off the workers and freed on one count as returned only:
-   * the difference can go below zero. */
-  return taken > returned ? taken - returned : 0;
-}
-
-/* An empty pool is refilled with TASK_REFILL objects at once. While the
- * number of task objects out of the allocator climbs past its peak (a burst
- * of tasks held by their handles, as in spawn_many), the new ones are likely
- * fresh memory: the pages they span are then mapped in by one call
- * (weft__prefault) rather than by a page fault every 16 tasks. Below the
- * peak, the allocator is recycling what tasks gave back, and the call (a
- * system call) is not made: a worker that spawns what another frees
- * refills every few dozen spawns. */
-static void task_pool_refill(weft__worker *w) {
-  uint64_t out = task_objs_out(w->rt) + TASK_REFILL;
-  bool fresh = out > weft__load_relaxed(&w->rt->task_objs_peak);
-  if (fresh)
-    weft__store_relaxed(&w->rt->task_objs_peak, out);
-  uintptr_t lo = UINTPTR_MAX, hi = 0;
-  for (int i = 0; i < TASK_REFILL; i++) {
-    weft_task *t = weft__alloc(sizeof(weft_task));
-    if (!t)
-      break;
-    lo = (uintptr_t)t < lo ? (uintptr_t)t : lo;
-    hi = (uintptr_t)t > hi ? (uintptr_t)t : hi;
-    t->next = w->task_pool;
-    w->task_pool = t;
-    w->task_pool_len++;
-    weft__store_relaxed(&w->task_objs_taken, w->task_objs_taken + 1);
-  }
-  /* jemalloc hands a run of objects out of one slab, in address order;
-   * anything scattered wider is left to fault as before. */
-  if (fresh && w->task_pool && hi - lo < 2 * TASK_REFILL * sizeof(weft_task))
-    weft__prefault((void *)lo, hi - lo + sizeof(weft_task));
-}
-
-#endif
-
 static weft_task *task_alloc(weft__runtime *rt) {
 #if !defined(WEFT_SANITIZER)
   weft__worker *w = weft__worker_current();
-  if (w && w->rt == rt) {
-    if (WEFT_UNLIKELY(!w->task_pool))
-      task_pool_refill(w);
+  if (w && w->rt == rt && w->task_pool) {
     weft_task *t = w->task_pool;
-    if (t) {
-      w->task_pool = t->next;
-      w->task_pool_len--;
-      return t;
-    }
+    w->task_pool = t->next;
+    w->task_pool_len--;
+    return t;
   }
 #else
   (void)rt;
@@ -155,14 +101,11 @@ static void task_free(weft_task *t) {
   weft__task_free_name(t);
 #if !defined(WEFT_SANITIZER)
   weft__worker *w = weft__worker_current();
-  if (w && w->rt == t->rt) {
-    if (w->task_pool_len < TASK_POOL_MAX) {
-      t->next = w->task_pool;
-      w->task_pool = t;
-      w->task_pool_len++;
-      return;
-    }
-    weft__store_relaxed(&w->task_objs_returned, w->task_objs_returned + 1);
+  if (w && w->rt == t->rt && w->task_pool_len < TASK_POOL_MAX) {
+    t->next = w->task_pool;
+    w->task_pool = t;
+    w->task_pool_len++;
+    return;
   }
 #endif
   weft__free(t, sizeof *t);

@@ -122,7 +122,6 @@ static int wait_set(weft_task *self, weft_task *const *tasks, size_t n, mode m,
     ws = weft__alloc(n * sizeof *ws);
     if (!ws)
       return -ENOMEM;
-    weft__prefault(ws, n * sizeof *ws);
   }
   set_state g = {.remaining = (uint32_t)n,
                  .complete = 0,

@@ -122,9 +122,6 @@ typedef struct weft__worker {
   weft__stack_cache stacks;
   weft_task *task_pool; /* free task objects, linked by next (owner) */
   uint32_t task_pool_len;
-  /* Task objects this worker took from the allocator and gave back to it
-   * (the owner writes, a refill on any worker reads: relaxed atomic). */
-  uint64_t task_objs_taken, task_objs_returned;
   weft__worker_stats stats; /* owner writes; read after join */
   pthread_t thread;
 #if defined(WEFT_TEST_ORDER) /* rt/order_test.c */
@@ -173,9 +170,6 @@ typedef struct weft__runtime {
    * and one for other threads, nshards in all; one in asyncio order. */
   weft__registry_shard *shards;
   int nshards;
-  uint64_t task_objs_peak; /* the most task objects out of the allocator
-                              seen at a pool refill (rt/task.c): a hint,
-                              relaxed atomic */
   uint32_t shutdown;       /* 0 running, 1 shutting down: atomic */
   uint32_t stop;           /* workers leave their loops: atomic */
   uint32_t stop_requested; /* weft_runtime_free was called: atomic */

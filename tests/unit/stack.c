@@ -1,9 +1,75 @@
 /* The stack pool: size classes, reuse through the cache, spill to the pool,
- * the guard lookup, and the map count staying small. */
+ * the guard lookup, the map count staying small, and the decay: pages given
+ * back only after a whole period unused, beyond the warm ones, in merged
+ * runs that keep the guard pages between the stacks. */
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 
 #include "check.h"
+#include "child.h"
 #include "rt/stack.h"
+
+static void sleep_past_decay(void) {
+  struct timespec ts = {(time_t)(WEFT__STACK_DECAY_NS / 1000000000),
+                        (long)(WEFT__STACK_DECAY_NS % 1000000000) +
+                            100 * 1000 * 1000};
+  nanosleep(&ts, NULL);
+}
+
+static char *guard_target;
+static void write_guard(void) { guard_target[0] = 1; }
+
+/* DECAY_N stacks of 16 KiB (class 0), each marked at its top, all given
+ * back to the pool: nothing loses its pages until they sat unused for a
+ * whole period; then all but WEFT__STACK_WARM_MAX of the free ones do, and
+ * their guards still fault. */
+enum { DECAY_N = WEFT__STACK_WARM_MAX + 300 };
+
+static void decay_test(void) {
+  static weft__stack_pool pool;
+  static weft__stack_cache cache;
+  static weft__stack s[DECAY_N];
+  CHECK_EQ(weft__stack_pool_init(&pool), 0);
+  weft__stack_cache_init(&cache);
+  for (int i = 0; i < DECAY_N; i++) {
+    CHECK_EQ(weft__stack_get(&cache, &pool, 16 * 1024, NULL, &s[i]), 0);
+    s[i].lo[s[i].size - 1] = 7;
+  }
+  for (int i = 0; i < DECAY_N; i++)
+    weft__stack_put(&cache, &pool, &s[i]);
+  weft__stack_cache_flush(&cache, &pool); /* a decay: nothing idle yet */
+  int kept = 0;
+  for (int i = 0; i < DECAY_N; i++)
+    kept += s[i].lo[s[i].size - 1] == 7;
+  CHECK_EQ(kept, DECAY_N);
+  sleep_past_decay();
+  weft__stack_cache_flush(&cache, &pool); /* starts a period: all free */
+  sleep_past_decay();
+  weft__stack_cache_flush(&cache, &pool); /* all sat unused through it */
+  int zeroed = 0;
+  const weft__stack *cold = NULL;
+  for (int i = 0; i < DECAY_N; i++)
+    if (s[i].lo[s[i].size - 1] == 0) {
+      zeroed++;
+      cold = &s[i];
+    }
+  /* Exactly the free stacks past the warm ones lost their pages (the free
+   * list also holds the slabs' stacks never handed out), the oldest first:
+   * some of ours among them. */
+  CHECK_EQ(pool.cold[0], pool.free[0].len - WEFT__STACK_WARM_MAX);
+  CHECK(zeroed >= 1 && (size_t)zeroed <= pool.cold[0]);
+  if (pool.guards) {
+    /* Given back in a run with its neighbours: the guard below it is
+     * still there. */
+    char buf[256];
+    guard_target = cold->lo - 1;
+    int st = run_in_child(write_guard, buf, sizeof buf);
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
+  }
+  weft__stack_pool_fini(&pool);
+}
 
 int main(void) {
   CHECK_EQ(weft__stack_class_size(1), 16 * 1024);
@@ -72,6 +138,7 @@ int main(void) {
   weft__stack_put(&old_cache, &old_kernel, &cs);
   weft__stack_cache_flush(&old_cache, &old_kernel);
   weft__stack_pool_fini(&old_kernel);
+  decay_test();
   fprintf(stderr, "stack: all passed (guards: %s)\n",
           pool.guards ? "MADV_GUARD_INSTALL" : "canaries");
   return 0;
