@@ -44,7 +44,8 @@ static bool registered(const weft_task **sorted, size_t n, const void *t) {
 static size_t collect(weft__runtime *rt, row *rows, const weft_task **sorted,
                       size_t cap) {
   size_t n = 0;
-  WEFT__REGISTRY_EACH(rt, t) {
+  for (weft_task *t = weft__registry_first(rt); t;
+       t = weft__registry_next(rt, t)) {
     size_t i = n++;
     if (i >= cap)
       continue;

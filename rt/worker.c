@@ -138,6 +138,22 @@ uint64_t weft__registry_count(const weft__runtime *rt) {
   return n;
 }
 
+/* The first task of the first non-empty shard from index i on, or NULL. */
+static weft_task *shard_head_from(const weft__runtime *rt, int i) {
+  for (; i < rt->nshards; i++)
+    if (rt->shards[i].head)
+      return rt->shards[i].head;
+  return NULL;
+}
+
+weft_task *weft__registry_first(const weft__runtime *rt) {
+  return shard_head_from(rt, 0);
+}
+
+weft_task *weft__registry_next(const weft__runtime *rt, const weft_task *t) {
+  return t->reg_next ? t->reg_next : shard_head_from(rt, (int)t->reg_shard + 1);
+}
+
 void weft__registry_lock_all(weft__runtime *rt) {
   for (int i = 0; i < rt->nshards; i++)
     weft__spin_lock(&rt->shards[i].lock);
@@ -164,7 +180,8 @@ static void fire_timer(weft_task *t, void *ctx) {
 void weft__cancel_all(weft__runtime *rt) {
   weft__registry_lock_all(rt);
   /* weft_cancel on a worker thread only pushes to this worker's queue. */
-  WEFT__REGISTRY_EACH(rt, t) {
+  for (weft_task *t = weft__registry_first(rt); t;
+       t = weft__registry_next(rt, t)) {
     if (rt->cfg.debug)
       weft__debug_pending(t);
     weft_cancel(t);
@@ -174,7 +191,8 @@ void weft__cancel_all(weft__runtime *rt) {
 
 void weft__report_stragglers(weft__runtime *rt) {
   weft__registry_lock_all(rt);
-  WEFT__REGISTRY_EACH(rt, t) {
+  for (weft_task *t = weft__registry_first(rt); t;
+       t = weft__registry_next(rt, t)) {
     char what[160];
     weft__task_describe(t, what, sizeof what);
     fprintf(stderr,

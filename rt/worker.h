@@ -277,11 +277,12 @@ void weft__registry_remove(weft__runtime *rt, weft_task *t);
  * spawns or finishes meanwhile. */
 uint64_t weft__registry_count(const weft__runtime *rt);
 /* Takes / releases every shard's lock (in shard order): a walk of the
- * registry (WEFT__REGISTRY_EACH) must hold them. */
+ * registry must hold them. */
 void weft__registry_lock_all(weft__runtime *rt);
 void weft__registry_unlock_all(weft__runtime *rt);
-#define WEFT__REGISTRY_EACH(rt, t)                                             \
-  for (int weft__sh_ = 0; weft__sh_ < (rt)->nshards; weft__sh_++)              \
-    for (weft_task *t = (rt)->shards[weft__sh_].head; t; t = t->reg_next)
+/* The walk: every live task, shard after shard, each shard in spawn order.
+ * for (t = weft__registry_first(rt); t; t = weft__registry_next(rt, t)) */
+weft_task *weft__registry_first(const weft__runtime *rt);
+weft_task *weft__registry_next(const weft__runtime *rt, const weft_task *t);
 
 #endif /* WEFT_RT_WORKER_H */
