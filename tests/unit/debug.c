@@ -28,6 +28,7 @@
 #define REPORT_MS 50
 #endif
 #define ARRIVAL_SLACK_MS 500
+#define SLICE_START_SLACK_MS 5
 
 /* The slow task reads its own stderr (a pipe, set up by the child) while it
  * spins, and stops as soon as the monitor's report has arrived. */
@@ -119,7 +120,11 @@ static void child_watching(void) {
   fprintf(stderr, "seen by the slow task: %s", seen);
   fprintf(stderr, "[report seen by the slow task after %.1f ms]\n",
           (double)seen_after_ns / 1e6);
-  CHECK(seen_after_ns >= THRESHOLD_MS * 1000000LL);
+  /* Not before the threshold. The monitor counts from the slice's start,
+   * which the worker records before it switches into the task, so the task's
+   * own clock (t0, its first instruction) starts a little later: 99.9 ms
+   * was seen in the stress build, whose random delays sit in that switch. */
+  CHECK(seen_after_ns >= (THRESHOLD_MS - SLICE_START_SLACK_MS) * 1000000LL);
   const char *held = strstr(seen, "has held worker");
   CHECK(held != NULL);
   held = strstr(held, " for ") + 1;
