@@ -257,6 +257,17 @@ weft_task *weft__multi_next(weft__worker *w) {
   return t;
 }
 
+bool weft__multi_yield_alone(weft__worker *w) {
+  /* maint_left == 1: the next tick is the loop's (as weft__multi_next). */
+  if (w->maint_left == 1 || weft__load_relaxed(&w->lifo) ||
+      weft__ring_len(&w->ring) || w->pinned.len ||
+      weft__inject_len(&w->inbox) || weft__inject_len(&w->rt->inject))
+    return false;
+  weft__store_relaxed(&w->tick, w->tick + 1);
+  w->maint_left--;
+  return true;
+}
+
 /* ---- parking ------------------------------------------------------------ */
 
 static bool work_anywhere(weft__runtime *rt) {

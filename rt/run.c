@@ -292,6 +292,21 @@ void weft__switch_out(int intent) {
 void weft__switch_out_from(weft__worker *w, int intent) {
   weft_task *t = w->current;
   weft__ctx *save = &t->ctx;
+#if !defined(WEFT_TEST_ORDER)
+  /* Several workers, and nothing else to run here: a yield goes on at once.
+   * (Queued first, as one worker does below, it would find itself gone from
+   * the ring until the switch finished, and go through the loop: two
+   * switches for nothing.) Not inside an eager spawn: its spawner waits for
+   * it to suspend. */
+  if (intent == WEFT__I_YIELD && !w->rt->asyncio_order && !w->eager_depth &&
+      weft__multi_yield_alone(w)) {
+    if (WEFT_UNLIKELY(w->debug)) {
+      weft__debug_slice_end(w, t);
+      weft__debug_slice_begin(w);
+    }
+    return;
+  }
+#endif
   if (intent == WEFT__I_YIELD && w->rt->asyncio_order) {
     weft__runq_push(&w->runq, t); /* step 3 */
     intent = WEFT__I_YIELDED;

@@ -238,6 +238,10 @@ void weft__multi_notify(weft__runtime *rt);
 void weft__multi_wake_all(weft__runtime *rt);
 void weft__multi_loop(weft__worker *w);
 weft_task *weft__multi_next(weft__worker *w);
+/* For a yield of w's running task (rt/run.c): true, and the tick counted,
+ * when nothing else waits on this worker or in the inject queue and no
+ * maintenance is due, so the task goes on without a switch. */
+bool weft__multi_yield_alone(weft__worker *w);
 
 /* Shared by both loops (rt/worker.c). */
 void weft__worker_thread_begin(weft__worker *w);
