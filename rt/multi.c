@@ -71,7 +71,11 @@ void weft__multi_notify(weft__runtime *rt) {
   int v = weft__idle_notify(&rt->idle);
   if (v >= 0) {
     weft__worker *w = weft__worker_current();
-    if (w && w->rt == rt)
+    /* v is the caller itself when a worker about to park, the last
+     * searcher, sees work left and takes itself off the sleepers (it was
+     * on top): that cancels its own park, it wakes no one, and the stats
+     * and the trace do not count it as an unpark (tests/unit/trace). */
+    if (w && w->rt == rt && v != w->index)
       WEFT__UNPARKED(w, v);
     weft__driver_wake(rt->workers[v].driver);
   }
