@@ -37,6 +37,22 @@ static int lone_yields(void *arg, void **result) {
   return 0;
 }
 
+/* Spawns fa(a) then fb(b), both pinned to `worker`, and awaits both. */
+static void run_pinned_pair(int worker, weft_fn fa, void *a, weft_fn fb,
+                            void *b) {
+  weft_spawn_opts o;
+  memset(&o, 0, sizeof o);
+  o.pinned = true;
+  o.worker = worker;
+  weft_task *ta, *tb;
+  CHECK_EQ(weft_spawn_opt(&ta, fa, a, &o), 0);
+  CHECK_EQ(weft_spawn_opt(&tb, fb, b, &o), 0);
+  CHECK_EQ(weft_await(ta, NULL), 0);
+  CHECK_EQ(weft_await(tb, NULL), 0);
+  weft_detach(ta);
+  weft_detach(tb);
+}
+
 /* Two tasks pinned to one worker, yielding in turn, record who ran: each
  * yield must hand the worker to the other one. */
 static int order[2 * TURNS];
@@ -54,17 +70,7 @@ static int taker(void *arg, void **result) {
 
 static int pinned_pair(void *arg, void **result) {
   (void)arg, (void)result;
-  weft_spawn_opts o;
-  memset(&o, 0, sizeof o);
-  o.pinned = true;
-  o.worker = 1;
-  weft_task *a, *b;
-  CHECK_EQ(weft_spawn_opt(&a, taker, (void *)(intptr_t)1, &o), 0);
-  CHECK_EQ(weft_spawn_opt(&b, taker, (void *)(intptr_t)2, &o), 0);
-  CHECK_EQ(weft_await(a, NULL), 0);
-  CHECK_EQ(weft_await(b, NULL), 0);
-  weft_detach(a);
-  weft_detach(b);
+  run_pinned_pair(1, taker, (void *)(intptr_t)1, taker, (void *)(intptr_t)2);
   CHECK_EQ(filled, 2 * TURNS);
   /* They alternate: a yield that went on alone while the other task was
    * ready would show as a run of turns (the first turn may come before the
@@ -102,17 +108,7 @@ static int spinner(void *arg, void **result) {
 
 static int timers_come_round(void *arg, void **result) {
   (void)arg, (void)result;
-  weft_spawn_opts o;
-  memset(&o, 0, sizeof o);
-  o.pinned = true;
-  o.worker = 0;
-  weft_task *s, *y;
-  CHECK_EQ(weft_spawn_opt(&s, sleeper, NULL, &o), 0);
-  CHECK_EQ(weft_spawn_opt(&y, spinner, NULL, &o), 0);
-  CHECK_EQ(weft_await(s, NULL), 0);
-  CHECK_EQ(weft_await(y, NULL), 0);
-  weft_detach(s);
-  weft_detach(y);
+  run_pinned_pair(0, sleeper, NULL, spinner, NULL);
   return 0;
 }
 
