@@ -289,6 +289,15 @@ void weft__switch_out(int intent) {
   weft__switch_out_from(weft__worker_current(), intent);
 }
 
+/* A yield that found nothing else to run: t goes on without a switch, but
+ * debug mode sees one slice end and the next begin. */
+static void yield_goes_on(weft__worker *w, weft_task *t) {
+  if (WEFT_UNLIKELY(w->debug)) {
+    weft__debug_slice_end(w, t);
+    weft__debug_slice_begin(w);
+  }
+}
+
 void weft__switch_out_from(weft__worker *w, int intent) {
   weft_task *t = w->current;
   weft__ctx *save = &t->ctx;
@@ -300,10 +309,7 @@ void weft__switch_out_from(weft__worker *w, int intent) {
    * it to suspend. */
   if (intent == WEFT__I_YIELD && !w->rt->asyncio_order && !w->eager_depth &&
       weft__multi_yield_alone(w)) {
-    if (WEFT_UNLIKELY(w->debug)) {
-      weft__debug_slice_end(w, t);
-      weft__debug_slice_begin(w);
-    }
+    yield_goes_on(w, t);
     return;
   }
 #endif
@@ -318,10 +324,7 @@ void weft__switch_out_from(weft__worker *w, int intent) {
   if (intent != WEFT__I_EAGER && !w->eager_depth)
     next = pick_next(w);
   if (next == t) { /* a yield, and t is first in the new batch */
-    if (WEFT_UNLIKELY(w->debug)) {
-      weft__debug_slice_end(w, t);
-      weft__debug_slice_begin(w);
-    }
+    yield_goes_on(w, t);
     return;
   }
   if (next) {

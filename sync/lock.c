@@ -38,6 +38,15 @@ int weft_lock_free(weft_lock *l) {
   return 0;
 }
 
+/* Under l->lk: takes l for self if it is free and nobody waits for it (no
+ * barging past a queue: FIFO, as asyncio). */
+static bool take_if_free(weft_lock *l, weft_task *self) {
+  if (l->owner || !weft__waitq_empty_locked(&l->waiters))
+    return false;
+  weft__store_relaxed(&l->owner, self);
+  return true;
+}
+
 int weft_lock_try_acquire(weft_lock *l) {
   if (!l)
     return -EINVAL;
@@ -45,13 +54,9 @@ int weft_lock_try_acquire(weft_lock *l) {
   if (!self)
     return -EPERM;
   weft__spin_lock(&l->lk);
-  int rc = -EBUSY;
-  if (!l->owner && weft__waitq_empty_locked(&l->waiters)) {
-    weft__store_relaxed(&l->owner, self);
-    rc = 0;
-  }
+  bool took = take_if_free(l, self);
   weft__spin_unlock(&l->lk);
-  return rc;
+  return took ? 0 : -EBUSY;
 }
 
 int weft_lock_acquire(weft_lock *l) {
@@ -61,8 +66,7 @@ int weft_lock_acquire(weft_lock *l) {
   if (!self)
     return -EPERM;
   weft__spin_lock(&l->lk);
-  if (!l->owner && weft__waitq_empty_locked(&l->waiters)) {
-    weft__store_relaxed(&l->owner, self);
+  if (take_if_free(l, self)) {
     weft__spin_unlock(&l->lk);
     return 0;
   }
