@@ -45,7 +45,7 @@ PY = "/usr/bin/python3"  # Debian's, where python3-uvloop installs
 # name: (sizes "A B" as the programs take them, what one operation is,
 #        how the operation count follows from A and B)
 WORKLOADS = {
-    "spawn_many": ((1000000, None), "a spawned task (10^6 empty tasks spawned from one task, all awaited)", "a"),
+    "spawn_many": ((1000000, None), "a spawned task (10^6 empty tasks spawned from one task, all awaited with no handle kept)", "a"),
     "yield_many": ((1000, 10000), "a yield (1,000 tasks each yielding 10,000 times)", "ab"),
     "ping_pong": ((1000, 1000), "a round trip (1,000 pairs each doing 1,000 round trips over two one-slot channels)", "ab"),
     "chained_spawn": ((1000, 1000), "a spawn (1,000 chains of 1,000 spawns, each task spawning the next)", "ab"),

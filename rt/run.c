@@ -93,6 +93,8 @@ static void complete_task(weft__worker *w, weft_task *t) {
   while (!ck_pr_cas_32_value(&t->state, s, WEFT__T_DONE, &s))
     ;
   weft__waitq_wake_all(&t->awaiters, t->code);
+  if (t->on_done) /* still ours: the "alive" reference is held */
+    t->on_done(t->on_done_ctx, t->code);
   weft__task_unref(t);
 }
 

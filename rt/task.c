@@ -228,6 +228,8 @@ int weft__task_new(weft__runtime *rt, weft_fn fn, void *arg,
   t->cancel_reqs = 0; /* sync/ scopes */
   t->shield = 0;
   t->scopes = NULL;
+  t->on_done = NULL;
+  t->on_done_ctx = NULL;
   if (opts && opts->name && (t->name = weft__alloc(WEFT__NAME_MAX)))
     snprintf(t->name, WEFT__NAME_MAX, "%s", opts->name);
   weft__registry_add(rt, t);
@@ -235,8 +237,9 @@ int weft__task_new(weft__runtime *rt, weft_fn fn, void *arg,
   return 0;
 }
 
-int weft_spawn_at(weft_task **out, weft_fn fn, void *arg,
-                  const weft_spawn_opts *opts, const char *file, int line) {
+static int spawn(weft_task **out, weft_fn fn, void *arg,
+                 const weft_spawn_opts *opts, const char *file, int line,
+                 weft__done_fn on_done, void *ctx) {
   if (!out || !fn)
     return -EINVAL;
   weft__worker *w = weft__worker_current();
@@ -245,6 +248,8 @@ int weft_spawn_at(weft_task **out, weft_fn fn, void *arg,
   int err = weft__task_new(w->rt, fn, arg, opts, file, line, out);
   if (err)
     return err;
+  (*out)->on_done = on_done;
+  (*out)->on_done_ctx = ctx;
   if (WEFT_UNLIKELY(w->rt->cfg.debug))
     weft__debug_track_handle(*out);
   if ((opts && opts->eager) || w->rt->cfg.eager_tasks) {
@@ -255,6 +260,17 @@ int weft_spawn_at(weft_task **out, weft_fn fn, void *arg,
   }
   weft__sched_push(*out);
   return 0;
+}
+
+int weft_spawn_at(weft_task **out, weft_fn fn, void *arg,
+                  const weft_spawn_opts *opts, const char *file, int line) {
+  return spawn(out, fn, arg, opts, file, line, NULL, NULL);
+}
+
+int weft__spawn_hooked(weft_task **out, weft_fn fn, void *arg,
+                       const weft_spawn_opts *opts, const char *file, int line,
+                       weft__done_fn on_done, void *ctx) {
+  return spawn(out, fn, arg, opts, file, line, on_done, ctx);
 }
 
 /* ---- await, detach, cancel -------------------------------------------- */
@@ -407,6 +423,12 @@ const char *weft_task_name(const weft_task *t) {
 }
 
 /* ---- yield and sleep -------------------------------------------------- */
+
+void weft__asyncio_hop(void) {
+  weft__worker *w = weft__worker_current();
+  if (w && w->current && w->rt->asyncio_order)
+    weft__switch_out_from(w, WEFT__I_YIELD);
+}
 
 int weft_yield(void) {
   weft__worker *w = weft__worker_current();

@@ -37,8 +37,8 @@ enum {
 #define WEFT__TASK_FREED 0x66726565u /* "free": after the last reference */
 
 /* Fields are ordered to leave no padding: a burst of tasks held by their
- * handles (spawn_many) costs this size each in fresh memory, and jemalloc
- * rounds 240 bytes to its 256-byte class (sanitizer builds add theirs). */
+ * handles costs this size each in fresh memory, and it is exactly jemalloc's
+ * 256-byte class (sanitizer builds add theirs). */
 struct weft_task {
   weft__ctx ctx;      /* saved registers while suspended; its worker only */
   uint32_t magic;     /* WEFT__TASK_MAGIC while the task object lives */
@@ -85,6 +85,9 @@ struct weft_task {
   uint32_t shield;
   uint32_t reg_shard; /* the registry shard holding it (rt/worker.c) */
   struct weft__scope *scopes;
+  /* Called once when the task finishes (weft__spawn_hooked), or NULL. */
+  void (*on_done)(void *ctx, int code);
+  void *on_done_ctx;
 #if defined(WEFT_ASAN)
   void *asan_fake_stack;
 #endif
@@ -92,6 +95,11 @@ struct weft_task {
   void *tsan_fiber;
 #endif
 };
+
+#if !defined(WEFT_CTX_UCONTEXT) && !defined(WEFT_ASAN) && !defined(WEFT_TSAN)
+_Static_assert(sizeof(struct weft_task) <= 256,
+               "a task fits jemalloc's 256-byte class");
+#endif
 
 /* How the task dump prints wait_arg after wait_what. */
 enum {
@@ -119,6 +127,25 @@ enum {
 int weft__task_new(struct weft__runtime *rt, weft_fn fn, void *arg,
                    const weft_spawn_opts *opts, const char *file, int line,
                    weft_task **out);
+
+/* weft_spawn_at, with a hook: on_done(ctx, code) is called exactly once
+ * when the task finishes, or is finished without running (cancelled first:
+ * code -ECANCELED), on the thread that completes it, after the task is DONE
+ * and its awaiters are woken, before its last reference can go. The hook
+ * must not suspend. Returns weft_spawn_at's errors (then no hook runs). */
+typedef void (*weft__done_fn)(void *ctx, int code);
+int weft__spawn_hooked(weft_task **out, weft_fn fn, void *arg,
+                       const weft_spawn_opts *opts, const char *file, int line,
+                       weft__done_fn on_done, void *ctx);
+
+/* Cancels every live task spawned with hook context ctx (a walk of rt's
+ * registry, in spawn order with one worker). Any thread. */
+void weft__cancel_hooked(struct weft__runtime *rt, const void *ctx);
+
+/* In asyncio order (one worker), takes a trip through the ready queue
+ * without consuming a pending cancellation: one of the extra hops asyncio
+ * takes through callbacks. Otherwise does nothing. May switch. */
+void weft__asyncio_hop(void);
 
 /* Aborts with a message naming the misuse (fn, e.g. "weft_await") if t is
  * not a live task: a handle used after weft_detach, or a stray pointer.

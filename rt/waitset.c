@@ -91,9 +91,6 @@ static bool forward_gather(void *ctx) {
   return true;
 }
 
-/* Takes a loop hop without consuming a pending cancellation. */
-static void hop(void) { weft__switch_out(WEFT__I_YIELD); }
-
 static int check_args(weft_task *const *tasks, size_t n, weft_task *self) {
   if (n && !tasks)
     return -EINVAL;
@@ -178,8 +175,8 @@ static int wait_set(weft_task *self, weft_task *const *tasks, size_t n, mode m,
   bool cancelled = left || weft__load_relaxed(&g.cancelled);
   if (n && self->rt->asyncio_order && !left) {
     if (!suspended)
-      hop();
-    hop();
+      weft__asyncio_hop();
+    weft__asyncio_hop();
   }
   /* A cancel that came after completion is delivered here: the wait is
    * still the current suspension point (asyncio throws it into the await). */

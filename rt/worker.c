@@ -189,6 +189,15 @@ void weft__cancel_all(weft__runtime *rt) {
   weft__registry_unlock_all(rt);
 }
 
+void weft__cancel_hooked(weft__runtime *rt, const void *ctx) {
+  weft__registry_lock_all(rt);
+  for (weft_task *t = weft__registry_first(rt); t;
+       t = weft__registry_next(rt, t))
+    if (t->on_done && t->on_done_ctx == ctx)
+      weft_cancel(t);
+  weft__registry_unlock_all(rt);
+}
+
 void weft__report_stragglers(weft__runtime *rt) {
   weft__registry_lock_all(rt);
   for (weft_task *t = weft__registry_first(rt); t;

@@ -1,41 +1,64 @@
 /*
  * sync/group.c: task groups (asyncio.TaskGroup, Trio's nursery).
  *
- * Each child runs a wrapper around its function. A child that fails (a
- * negative code other than -ECANCELED) records its code under the group's
- * lock and, if it is the first, aborts the group: every child is cancelled,
- * and so is the owner unless it has reached weft_group_exit (asyncio's
- * _parent_cancel_requested). The exit withdraws that cancellation of the
- * owner (weft__uncancel; if no other request remains, an undelivered one is
- * cleared and a -ECANCELED body outcome is not propagated), then waits for
- * the children with weft_gather over a snapshot of the handles, until no
- * new child appeared meanwhile. If the owner is cancelled while it waits,
- * weft_gather has cancelled the children; the exit goes on waiting and
- * reports -ECANCELED at the end, unless a child failed. Child records and
- * handles are freed by weft_group_free, so a child cancelled before it ever
- * ran (its wrapper never runs) leaks nothing.
+ * The group counts its live children instead of keeping them: as asyncio's
+ * TaskGroup discards a task once it is done, a finished child costs the
+ * group nothing, so a group can live as long as a server and take a child
+ * per connection. Only the handles a caller asked for (out != NULL) are
+ * kept, until weft_group_free.
+ *
+ * The count, live, starts at 1: the owner's own share, dropped when it
+ * enters the wait of weft_group_exit. A spawn adds one before the child
+ * exists; each child's finish hook (weft__spawn_hooked, run when the child
+ * is DONE, also for a child cancelled before it ran) takes one off. So
+ * live reaches zero exactly once, when the owner is in the exit and no
+ * child is left, and whoever takes it there is the last to touch the
+ * group: a child's hook marks the group drained and wakes the owner under
+ * the group's lock, and the owner reads "drained" under that lock, so the
+ * hook has left the group before the owner can free it.
+ *
+ * A child that fails (a negative code other than -ECANCELED) records its
+ * code under the lock and, if it is the first, aborts the group: every
+ * child still alive is cancelled (found by a walk of the task registry:
+ * the children's hook context is the group) and so is the owner, unless it
+ * has reached weft_group_exit (asyncio's _parent_cancel_requested). The
+ * exit withdraws that cancellation of the owner (weft__uncancel; if no
+ * other request remains, an undelivered one is cleared and a -ECANCELED
+ * body outcome is not propagated). If the owner is cancelled while it
+ * waits, it aborts the group and goes on waiting, and reports -ECANCELED
+ * at the end unless a child failed.
+ *
+ * A spawn racing an abort: the abort sets "aborting" and then walks the
+ * registry under its locks; a spawn registers its child under one of those
+ * locks and then reads "aborting". Either the walk finds the child or the
+ * spawner sees the flag and cancels the child itself.
+ *
+ * asyncio order: asyncio resumes the owner two loop hops after the last
+ * child finished (the child's done-callback sets the group's future, whose
+ * callback wakes the owner). The hook wakes the owner at the first hop's
+ * place and the owner takes one more hop. With no child left at the exit,
+ * asyncio does not suspend, and neither does the exit.
  */
 #include "sync/sync.h"
 
 #include <string.h>
 
-typedef struct child {
-  weft_group *g;
-  weft_fn fn;
-  void *arg;
-  weft_task *task;
-} child;
-
 struct weft_group {
   weft__spinlock lk;
-  weft_task *owner;
-  child **kids; /* under lk */
-  size_t n, cap;
-  size_t reserved; /* slots kept for spawns in progress */
-  int *fails;      /* under lk */
-  size_t nfails, fcap;
-  size_t nfails_total;
-  bool aborting, exiting, exited;
+  weft_task *owner; /* a reference held until weft_group_free */
+  struct weft__runtime *rt;
+  uint64_t live;      /* children alive, plus 1 until the owner waits: atomic */
+  weft__waitq idle;   /* the owner in weft_group_exit (list under lk) */
+  weft_task **held;   /* handles given out, under lk */
+  size_t nheld, hcap; /* under lk */
+  size_t reserved;    /* slots of held kept for spawns in progress */
+  int *fails;         /* under lk */
+  size_t nfails, fcap; /* under lk */
+  size_t nfails_total; /* under lk */
+  uint32_t aborting;   /* atomic (set under lk) */
+  bool exiting;        /* under lk */
+  bool exited;         /* written under lk, read by spawns: atomic */
+  bool drained;        /* live reached zero: under lk */
   bool parent_cancel_requested;
 };
 
@@ -48,7 +71,11 @@ int weft_group_new(weft_group **out) {
   weft_group *g = weft__calloc(sizeof *g);
   if (!g)
     return -ENOMEM;
+  weft__task_ref(self); /* a hook may cancel it even if it leaves early */
   g->owner = self;
+  g->rt = self->rt;
+  g->live = 1;
+  weft__waitq_init(&g->idle);
   *out = g;
   return 0;
 }
@@ -67,30 +94,62 @@ static void record_failure_locked(weft_group *g, int code) {
   g->fails[g->nfails++] = code;
 }
 
-static void abort_locked(weft_group *g, weft_task *except) {
-  g->aborting = true;
-  for (size_t i = 0; i < g->n; i++)
-    if (g->kids[i]->task != except)
-      weft_cancel(g->kids[i]->task);
+/* Marks the group aborting (under lk). Returns true if it was not already:
+ * the caller then cancels the children with cancel_children, after
+ * unlocking (the walk takes the registry's locks). */
+static bool start_abort_locked(weft_group *g) {
+  if (weft__load_relaxed(&g->aborting))
+    return false;
+  /* Seq-cst with the walk's locks after it: pairs with the spawner's read
+   * of the flag after it registered its child (see the top). */
+  weft__exchange(&g->aborting, 1u);
+  return true;
 }
 
-static int group_child(void *arg, void **result) {
-  child *c = arg;
-  int rc = c->fn(c->arg, result);
-  weft_group *g = c->g;
-  if (rc < 0 && rc != -ECANCELED) {
+static void cancel_children(weft_group *g) { weft__cancel_hooked(g->rt, g); }
+
+/* Takes one off live; the one that takes it to zero wakes the owner. */
+static void release(weft_group *g) {
+  if (ck_pr_faa_64(&g->live, (uint64_t)-1) != 1)
+    return;
+  weft__spin_lock(&g->lk);
+  g->drained = true;
+  weft__waitq_wake_one_locked(&g->idle, 0, NULL);
+  weft__spin_unlock(&g->lk);
+}
+
+/* A child's finish hook, on the worker that completes it. */
+static void child_done(void *ctx, int code) {
+  weft_group *g = ctx;
+  if (code < 0 && code != -ECANCELED) {
     weft__spin_lock(&g->lk);
-    record_failure_locked(g, rc);
-    if (!g->aborting) {
-      abort_locked(g, c->task);
-      if (!g->exiting && !g->parent_cancel_requested) {
-        g->parent_cancel_requested = true;
-        weft_cancel(g->owner);
-      }
-    }
+    record_failure_locked(g, code);
+    bool abort = start_abort_locked(g);
+    bool cancel_owner = abort && !g->exiting && !g->parent_cancel_requested;
+    if (cancel_owner)
+      g->parent_cancel_requested = true;
     weft__spin_unlock(&g->lk);
+    if (abort)
+      cancel_children(g);
+    if (cancel_owner)
+      weft_cancel(g->owner);
   }
-  return rc;
+  release(g);
+}
+
+/* Keeps a slot of held for a spawn that gives its handle out. */
+static int reserve_held_locked(weft_group *g) {
+  if (g->nheld + g->reserved == g->hcap) {
+    size_t ncap = g->hcap ? g->hcap * 2 : 8;
+    weft_task **nh = weft__realloc(g->held, g->hcap * sizeof(weft_task *),
+                                   ncap * sizeof(weft_task *));
+    if (!nh)
+      return -ENOMEM;
+    g->held = nh;
+    g->hcap = ncap;
+  }
+  g->reserved++;
+  return 0;
 }
 
 int weft_group_spawn_at(weft_group *g, weft_task **out, weft_fn fn, void *arg,
@@ -98,53 +157,66 @@ int weft_group_spawn_at(weft_group *g, weft_task **out, weft_fn fn, void *arg,
                         int line) {
   if (!g || !fn)
     return -EINVAL;
-  child *c = weft__calloc(sizeof *c);
-  if (!c)
-    return -ENOMEM;
-  c->g = g;
-  c->fn = fn;
-  c->arg = arg;
-  /* Reserve a slot, spawn outside the lock (an eager child runs inside the
-   * spawn, and takes the lock if it fails), then fill the slot. The exit
-   * cannot miss the child: the spawner is the owner (not yet in the exit)
-   * or a child still running, which the exit is waiting for. */
-  weft__spin_lock(&g->lk);
+  /* The spawner is the owner before its exit, or a running child: live
+   * cannot be zero here, and "exited" cannot change under us. */
   int err = 0;
-  if (g->exited || g->aborting)
+  if (out) {
+    weft__spin_lock(&g->lk);
+    if (g->exited || weft__load_relaxed(&g->aborting))
+      err = -EPIPE;
+    else
+      err = reserve_held_locked(g);
+    weft__spin_unlock(&g->lk);
+  } else if (weft__load_relaxed(&g->exited) ||
+             weft__load_relaxed(&g->aborting)) {
     err = -EPIPE;
-  else if (g->n + g->reserved == g->cap) {
-    size_t ncap = g->cap ? g->cap * 2 : 8;
-    child **nk = weft__realloc(g->kids, g->cap * sizeof(child *),
-                               ncap * sizeof(child *));
-    if (!nk)
-      err = -ENOMEM;
-    else {
-      g->kids = nk;
-      g->cap = ncap;
-    }
   }
-  bool slot = !err;
-  if (slot)
-    g->reserved++;
-  weft__spin_unlock(&g->lk);
-  weft_task *t = NULL;
-  if (slot)
-    err = weft_spawn_at(&t, group_child, c, opts, file, line);
-  weft__spin_lock(&g->lk);
-  if (slot)
-    g->reserved--;
-  if (!err) {
-    c->task = t;
-    g->kids[g->n++] = c;
-    if (g->aborting) /* a failure while we spawned: this one goes too */
-      weft_cancel(t);
-    if (out)
-      *out = t;
-  }
-  weft__spin_unlock(&g->lk);
   if (err)
-    weft__free(c, sizeof *c);
+    return err;
+  ck_pr_inc_64(&g->live);
+  weft_task *t = NULL;
+  /* An eager child runs inside this call, and its hook may run too. */
+  err = weft__spawn_hooked(&t, fn, arg, opts, file, line, child_done, g);
+  if (err)
+    release(g); /* cannot reach zero: see above */
+  else if (weft__load_acquire(&g->aborting))
+    weft_cancel(t); /* an abort raced this spawn; t is ours until below */
+  if (out) {
+    weft__spin_lock(&g->lk);
+    g->reserved--;
+    if (!err)
+      g->held[g->nheld++] = t;
+    weft__spin_unlock(&g->lk);
+    if (!err)
+      *out = t;
+  } else if (!err) {
+    weft_detach(t);
+  }
   return err;
+}
+
+/* Waits for live to reach zero. Returns true if the owner was cancelled
+ * meanwhile (the group was aborted then, and the wait went on). */
+static bool wait_drained(weft_group *g, weft_task *self, bool *suspended) {
+  bool cancelled = false;
+  if (ck_pr_faa_64(&g->live, (uint64_t)-1) == 1)
+    return false; /* no child left: nobody else touches g */
+  weft__spin_lock(&g->lk);
+  while (!g->drained) {
+    int st = weft__sync_wait(&g->idle, &g->lk, self, "group exit");
+    *suspended = true;
+    if (st == -ECANCELED) {
+      cancelled = true;
+      weft__spin_lock(&g->lk);
+      bool abort = start_abort_locked(g);
+      weft__spin_unlock(&g->lk);
+      if (abort)
+        cancel_children(g);
+    }
+    weft__spin_lock(&g->lk);
+  }
+  weft__spin_unlock(&g->lk);
+  return cancelled;
 }
 
 int weft_group_exit(weft_group *g, int body_rc) {
@@ -169,64 +241,19 @@ int weft_group_exit(weft_group *g, int body_rc) {
   } else if (body_rc == -ECANCELED) {
     propagate = true;
   }
-  if (body_rc < 0 && !g->aborting)
-    abort_locked(g, NULL);
+  bool abort = body_rc < 0 && start_abort_locked(g);
   weft__spin_unlock(&g->lk);
+  if (abort)
+    cancel_children(g);
 
-  weft_task **snap = NULL;
-  size_t snap_cap = 0;
-  size_t done = 0;
-  int err = 0;
-  for (;;) {
-    weft__spin_lock(&g->lk);
-    size_t n = g->n;
-    if (n == done) {
-      g->exited = true; /* no child left running can spawn any more */
-      weft__spin_unlock(&g->lk);
-      break;
-    }
-    if (n > snap_cap) {
-      weft_task **ns = weft__realloc(snap, snap_cap * sizeof(weft_task *),
-                                     g->cap * sizeof(weft_task *));
-      if (!ns) {
-        weft__spin_unlock(&g->lk);
-        err = -ENOMEM;
-        break;
-      }
-      snap = ns;
-      snap_cap = g->cap;
-    }
-    for (size_t i = 0; i < n; i++)
-      snap[i] = g->kids[i]->task;
-    weft__spin_unlock(&g->lk);
-    int rc = weft_gather(snap, n, NULL, NULL, WEFT_GATHER_ALL);
-    if (rc == -ECANCELED) {
-      /* The owner was cancelled: gather cancelled the children. */
-      weft__spin_lock(&g->lk);
-      g->aborting = true;
-      weft__spin_unlock(&g->lk);
-      propagate = true;
-      continue;
-    }
-    done = n;
-  }
-  weft__free(snap, snap_cap * sizeof(weft_task *));
-  if (err) {
-    /* Out of memory with children still running: wait for each one. */
-    for (size_t i = 0;; i++) {
-      weft__spin_lock(&g->lk);
-      weft_task *t = i < g->n ? g->kids[i]->task : NULL;
-      if (!t)
-        g->exited = true;
-      weft__spin_unlock(&g->lk);
-      if (!t)
-        break;
-      while (weft_await(t, NULL) == -ECANCELED &&
-             weft_task_state_of(t) == WEFT_TASK_PENDING)
-        ;
-    }
-  }
+  bool suspended = false;
+  if (wait_drained(g, self, &suspended))
+    propagate = true;
+  if (suspended)
+    weft__asyncio_hop();
+
   weft__spin_lock(&g->lk);
+  weft__store_relaxed(&g->exited, true); /* no child is left to spawn */
   if (body_rc < 0 && body_rc != -ECANCELED)
     record_failure_locked(g, body_rc);
   int rc = g->nfails ? g->fails[0] : (propagate ? -ECANCELED : 0);
@@ -251,12 +278,11 @@ int weft_group_free(weft_group *g) {
   weft__spin_unlock(&g->lk);
   if (open)
     return -EBUSY;
-  for (size_t i = 0; i < g->n; i++) {
-    weft_detach(g->kids[i]->task);
-    weft__free(g->kids[i], sizeof(child));
-  }
-  weft__free(g->kids, g->cap * sizeof(child *));
+  for (size_t i = 0; i < g->nheld; i++)
+    weft_detach(g->held[i]);
+  weft__free(g->held, g->hcap * sizeof(weft_task *));
   weft__free(g->fails, g->fcap * sizeof(int));
+  weft__task_unref(g->owner);
   weft__free(g, sizeof *g);
   return 0;
 }

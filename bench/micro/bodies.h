@@ -83,12 +83,14 @@ typedef struct bench_sched_stats {
 /* If warmup, each first runs the workload with a tenth of its first size
  * (as the peers' programs do) before the timed run. */
 
-/* Operation: a spawned task. `tasks` empty tasks spawned from the main task,
- * then one weft_gather(WEFT_GATHER_ALL) of all of them, then detached. */
+/* Operation: a spawned task. `tasks` empty tasks spawned from the main task
+ * into a task group without handles (weft_group_spawn with out NULL), all
+ * awaited by weft_group_exit: the spawner holds no handle to each, as in
+ * Tokio's rt_multi_threaded spawn_many (a countdown) and Go (a WaitGroup). */
 void bench_spawn_many(int workers, uint64_t tasks, bool warmup,
                       bench_sched_stats *out);
-/* The same, but each handle awaited (weft_await) and detached in turn, as
- * the peers' programs await their handles: no gather. */
+/* The same, keeping every handle: each awaited (weft_await) and detached in
+ * turn after all are spawned (Tokio's current-thread spawn_many). */
 void bench_spawn_many_each(int workers, uint64_t tasks, bool warmup,
                            bench_sched_stats *out);
 /* Operation: a yield. `tasks` tasks each weft_yield() `yields` times,

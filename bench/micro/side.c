@@ -7,7 +7,8 @@
  *
  * WORKLOAD and its sizes A, B (as in bench/peers/tokio/src/main.rs):
  *
- *   spawn_many    A empty tasks spawned from one task, all gathered
+ *   spawn_many    A empty tasks spawned from one task into a task group
+ *                 (no handles), all awaited by its exit
  *   yield_many    A tasks each yielding B times
  *   ping_pong     A pairs of tasks each doing B round trips
  *   chained_spawn a chain of A spawns (each task spawns the next), B times

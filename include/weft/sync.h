@@ -248,7 +248,10 @@ typedef struct weft_group weft_group;
 int weft_group_new(weft_group **out);
 /* Spawns fn(arg) as a child (as weft_spawn). *out, if out is not NULL,
  * receives a borrowed handle, valid until weft_group_free (do not detach
- * it). Returns 0, -EPIPE if the group has exited or is cancelling its
+ * it): the group keeps that child's task until then. With out NULL the group
+ * keeps nothing of a child once it has finished (asyncio's TaskGroup
+ * discards done tasks), so a long-lived group can take a child per
+ * connection. Returns 0, -EPIPE if the group has exited or is cancelling its
  * children after a failure, or weft_spawn's errors. Call it from the owner
  * or from a child of the group (the exit waits for what they spawn). Does
  * not suspend (an eager child runs before it returns, as with weft_spawn). */

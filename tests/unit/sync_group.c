@@ -8,6 +8,8 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include "check.h"
 
@@ -249,6 +251,107 @@ static int t_eager(void *a, void **r) {
   return 0;
 }
 
+/* A child that spawns a sibling into the group while the owner already
+ * waits in the exit: the exit waits for the sibling too. */
+static weft_group *late_g;
+static int late_done;
+static int late_sibling(void *a, void **r) {
+  (void)a, (void)r;
+  int rc = weft_sleep_ms(20);
+  __atomic_store_n(&late_done, 1, __ATOMIC_RELEASE);
+  return rc;
+}
+static int late_spawner(void *a, void **r) {
+  (void)a, (void)r;
+  CHECK_EQ(weft_sleep_ms(10), 0);
+  return weft_group_spawn(late_g, NULL, late_sibling, NULL);
+}
+static int t_spawn_during_exit(void *a, void **r) {
+  (void)a, (void)r;
+  late_done = 0;
+  CHECK_EQ(weft_group_new(&late_g), 0);
+  CHECK_EQ(weft_group_spawn(late_g, NULL, late_spawner, NULL), 0);
+  CHECK_EQ(weft_group_exit(late_g, 0), 0);
+  CHECK_EQ(__atomic_load_n(&late_done, __ATOMIC_ACQUIRE), 1);
+  CHECK_EQ(weft_group_free(late_g), 0);
+  return 0;
+}
+
+/* A failure while the owner keeps spawning (at two workers the failing
+ * child's abort walk races the spawns): the spawns stop with -EPIPE, every
+ * child spawned is cancelled (10 s sleepers: the exit must not wait them
+ * out), and the exit reports the failure. */
+static int t_abort_races_spawns(void *a, void **r) {
+  (void)a, (void)r;
+  int64_t t0 = weft_now_ns();
+  weft_group *g;
+  CHECK_EQ(weft_group_new(&g), 0);
+  CHECK_EQ(weft_group_spawn(g, NULL, fail_after, FAIL(2, EIO)), 0);
+  int rc = 0, spawned = 0;
+  while (rc == 0 && weft_now_ns() - t0 < 2000 * MS) {
+    rc = weft_group_spawn(g, NULL, sleeper, IP(10000));
+    spawned += rc == 0;
+    if (rc == 0 && spawned % 64 == 0)
+      rc = weft_yield(); /* lets the failing child's timer fire */
+  }
+  CHECK(rc == -EPIPE || rc == -ECANCELED);
+  CHECK(spawned > 0);
+  CHECK_EQ(weft_group_exit(g, rc == -EPIPE ? 0 : rc), -EIO);
+  CHECK(weft_now_ns() - t0 < 5000 * MS);
+  CHECK_EQ(weft_group_free(g), 0);
+  return 0;
+}
+
+#if !defined(WEFT_SANITIZER) /* ASan's quarantine keeps freed memory */
+static long rss_kib(void) {
+  FILE *f = fopen("/proc/self/statm", "r");
+  long pages = 0, resident = 0;
+  CHECK(f && fscanf(f, "%ld %ld", &pages, &resident) == 2);
+  fclose(f);
+  return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+static int nothing(void *a, void **r) {
+  (void)a, (void)r;
+  return 0;
+}
+/* Spawns n children without handles, 256 at a time, each batch finishing
+ * before the next (a yield lets them run). */
+static uint64_t live_tasks(void) {
+  weft_stats st;
+  CHECK(weft_stats_get(NULL, &st, NULL, 0) >= 1);
+  return st.live_tasks;
+}
+static void spawn_batches(weft_group *g, int n) {
+  for (int i = 0; i < n; i++) {
+    CHECK_EQ(weft_group_spawn(g, NULL, nothing, NULL), 0);
+    if (i % 256 == 255)
+      while (live_tasks() > 1) /* the owner itself */
+        CHECK_EQ(weft_yield(), 0);
+  }
+}
+/* A long-lived group (a server's connections) does not keep its finished
+ * children: 400,000 of them would hold over 100 MB if it did. */
+static int t_finished_children_released(void *a, void **r) {
+  (void)a, (void)r;
+  weft_group *g;
+  CHECK_EQ(weft_group_new(&g), 0);
+  spawn_batches(g, 20000); /* warms the stack pool and the allocator */
+  long before = rss_kib();
+  spawn_batches(g, 400000);
+  long grown = rss_kib() - before;
+  CHECK_EQ(weft_group_exit(g, 0), 0);
+  CHECK_EQ(weft_group_free(g), 0);
+  if (grown > 16 * 1024) {
+    fprintf(stderr,
+            "a group of 400,000 finished children grew the RSS by "
+            "%ld KiB\n",
+            grown);
+    CHECK(grown <= 16 * 1024);
+  }
+  return 0;
+}
+#endif
+
 int main(void) {
   for (int n = 1; n <= 2; n++) {
     RUN_WORKERS(t_all_ok, n);
@@ -258,6 +361,11 @@ int main(void) {
     RUN_WORKERS(t_owner_cancelled, n);
     RUN_WORKERS(t_nested, n);
     RUN_WORKERS(t_as_completed, n);
+    RUN_WORKERS(t_spawn_during_exit, n);
+    RUN_WORKERS(t_abort_races_spawns, n);
+#if !defined(WEFT_SANITIZER)
+    RUN_WORKERS(t_finished_children_released, n);
+#endif
   }
   /* Every spawn eager (cfg.eager_tasks): a child fails inside the spawn. */
   weft_config cfg;

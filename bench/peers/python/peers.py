@@ -5,7 +5,8 @@
 LOOP is asyncio (the default event loop) or uvloop. asyncio runs one thread:
 there is no worker count. WORKLOAD and its sizes A, B:
 
-    spawn_many    A tasks (empty) created from one task, then all awaited
+    spawn_many    A tasks (empty) created from one task in a TaskGroup (no
+                  task kept), all awaited by its exit
     yield_many    A tasks each yielding (await asyncio.sleep(0)) B times
     ping_pong     A pairs of tasks each doing B round trips
     chained_spawn a chain of A tasks (each creates the next), B times
@@ -57,9 +58,9 @@ async def empty():
 
 async def spawn_many(n, _b):
     t0 = perf_counter_ns()
-    tasks = [asyncio.create_task(empty()) for _ in range(n)]
-    for t in tasks:
-        await t
+    async with asyncio.TaskGroup() as tg:
+        for _ in range(n):
+            tg.create_task(empty())
     return perf_counter_ns() - t0, n
 
 
