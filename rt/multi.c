@@ -4,10 +4,10 @@
  * and keeps asyncio's order; here the aim is throughput and fairness.
  *
  * One tick of a worker:
- *  1. Every 61st tick, the inject queue first and then the maintenance
- *     (expired timers; the reactor, once it has sources), so neither waits
- *     forever behind a worker that always has local work (Go and Tokio use
- *     61 too).
+ *  1. Every 61st tick, the maintenance (expired timers; the reactor, once
+ *     it has sources) and then the inject queue (one task if this worker
+ *     has local work, else a batch as in step 3), so neither waits forever
+ *     behind a worker that always has local work (Go and Tokio use 61 too).
  *  2. Local work: the LIFO slot, which holds the task this worker woke last
  *     (it runs next, while its data is warm), at most 3 times in a row so
  *     two tasks waking each other cannot starve the queue; then the ring.
@@ -168,6 +168,24 @@ static weft_task *inject_take(weft__worker *w) {
   return w->grab[0];
 }
 
+/* Step 1: the inject queue's oldest task, so it cannot starve behind local
+ * work; a worker with local work takes no batch (Tokio takes one task
+ * here). A batch would fill the ring ahead of the tasks that this worker's
+ * timers and wakes make runnable, until they overflow to the back of the
+ * inject queue, behind every task it holds: a burst of new tasks (timers:
+ * 100,000 spawned at once) then left its sleepers' wake-ups waiting there,
+ * each sleeper holding its stack meanwhile, and each new task took a fresh
+ * one. */
+static weft_task *inject_take_one(weft__worker *w) {
+  if (weft__ring_is_empty(&w->ring) && !weft__load_relaxed(&w->lifo))
+    return inject_take(w);
+  if (weft__inject_len(&w->rt->inject) == 0 ||
+      weft__inject_pop_batch(&w->rt->inject, w->grab, 1) != 1)
+    return NULL;
+  WEFT__STAT_ADD(w, inject_pops, 1);
+  return w->grab[0];
+}
+
 /* Pinned tasks: the inbox into the local list, then one of them. */
 static weft_task *pinned_take(weft__worker *w) {
   if (weft__inject_len(&w->inbox))
@@ -226,11 +244,10 @@ static weft_task *next_task(weft__worker *w) {
   weft__store_relaxed(&w->tick, w->tick + 1);
   if (--w->maint_left == 0) { /* 1 */
     w->maint_left = MAINTENANCE_INTERVAL;
-    t = inject_take(w);
     weft__worker_fire_timers(w);
     if (weft__driver_sources(w->driver) > 0) /* the reactor, zero timeout */
       weft__worker_poll(w, 0);
-    if (t)
+    if ((t = inject_take_one(w)))
       return t;
   }
   if ((t = local_take(w)) || (t = inject_take(w))) /* 2, 3 */
