@@ -71,9 +71,9 @@ void weft__multi_notify(weft__runtime *rt) {
   int v = weft__idle_notify(&rt->idle);
   if (v >= 0) {
     weft__worker *w = weft__worker_current();
-    /* v is the caller itself when a worker about to park, the last
-     * searcher, sees work left and takes itself off the sleepers (it was
-     * on top): that cancels its own park, it wakes no one, and the stats
+    /* v is the caller itself when a parking worker's reactor poll (its
+     * second look, while it is on the sleepers' stack) made a task
+     * runnable: that cancels its own park, it wakes no one, and the stats
      * and the trace do not count it as an unpark (tests/unit/trace). */
     if (w && w->rt == rt && v != w->index)
       WEFT__UNPARKED(w, v);
@@ -319,8 +319,14 @@ static void park(weft__worker *w) {
     nanosleep(&ts, NULL);
   }
 #endif
-  if (last && work_anywhere(rt))
-    weft__multi_notify(rt);
+  /* The last searcher to stop must not leave work behind (producers skip
+   * the notify while someone searches): if there is some, it takes itself
+   * off the sleepers and looks again instead of sleeping (unless a notify
+   * took it off first, which leaves it searching). */
+  if (last && work_anywhere(rt)) {
+    w->searching = weft__idle_unpark(&rt->idle, w->index);
+    return;
+  }
   /* The second look (rt/idle.h, step 2): only the inject queue and our
    * inbox can have gained work for us; other rings' owners are awake. (A
    * push to the inbox also writes our wake channel.) */
