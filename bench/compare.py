@@ -50,7 +50,7 @@ WORKLOADS = {
     "ping_pong": ((1000, 1000), "a round trip (1,000 pairs each doing 1,000 round trips over two one-slot channels)", "ab"),
     "chained_spawn": ((1000, 1000), "a spawn (1,000 chains of 1,000 spawns, each task spawning the next)", "ab"),
     "timers": ((100000, 1), "a sleeping task (100,000 tasks each sleeping 1 ms, all awaited: wall time / 100,000; 10 ns is exactly 1 ms)", "a"),
-    "fan_out": ((100, 32), "a task (100 rounds of a two-level tree: 32 tasks each spawning 32 that yield once, each awaited by its parent)", "tree"),
+    "fan_out": ((100, 32), "a task (100 rounds of a two-level tree: 32 tasks each spawning 32 that yield once, each awaited by its parent: weft a task group and Go a WaitGroup per parent, Tokio and asyncio each handle in turn)", "tree"),
     "gather": ((100, 1000), "a task (100 rounds of 1,000 tasks that yield once, joined by the runtime's gather)", "ab"),
     "lock": ((100, 10000), "a lock taken (100 tasks each taking one async mutex 10,000 times)", "ab"),
     "queue": ((10, 100000), "an item (10 producers each putting 100,000 items into one queue of capacity 1,024, one consumer)", "ab"),

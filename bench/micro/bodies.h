@@ -115,7 +115,6 @@ void bench_chained_spawn(int workers, uint64_t len, uint64_t times, bool warmup,
 #define BENCH_TIMERS_TASKS 100000 /* each sleeping BENCH_TIMER_SLEEP_MS */
 #define BENCH_FAN_ROUNDS 100
 #define BENCH_FAN_WIDTH 32 /* a tree of 32 nodes of 32 leaves a round */
-#define BENCH_FAN_MAX 1024 /* the widest fan_out tree allowed */
 #define BENCH_GATHER_ROUNDS 1000
 #define BENCH_GATHER_WIDTH 1000
 
@@ -125,7 +124,8 @@ void bench_timers_many(int workers, uint64_t tasks, uint64_t ms, bool warmup,
                        bench_sched_stats *out);
 /* Operation: a task. `rounds` two-level trees: the main task spawns `width`
  * nodes, each spawns `width` leaves that yield once; every task is awaited
- * (weft_await) by its parent in spawn order. width <= BENCH_FAN_MAX. */
+ * by its parent through a task group without handles (as the Go program's
+ * WaitGroup per parent). */
 void bench_fan_out(int workers, uint64_t rounds, uint64_t width, bool warmup,
                    bench_sched_stats *out);
 /* Operation: a task. `rounds` rounds of `width` tasks that yield once, all

@@ -183,6 +183,17 @@ static void spawn_gather_all(uint64_t n, weft_fn fn, void *arg,
   }
 }
 
+/* Spawns n tasks of fn(arg) into a task group without handles and waits
+ * for all of them (weft_group_exit): Go's WaitGroup, asyncio's TaskGroup. */
+static void spawn_group_all(uint64_t n, weft_fn fn, void *arg) {
+  weft_group *g;
+  check("weft_group_new", weft_group_new(&g));
+  for (uint64_t i = 0; i < n; i++)
+    check("weft_group_spawn", weft_group_spawn(g, NULL, fn, arg));
+  check("weft_group_exit", weft_group_exit(g, 0));
+  check("weft_group_free", weft_group_free(g));
+}
+
 /* ---- spawn_many: a tasks from one task, all awaited ---------------------- */
 
 /* As Tokio's own rt_multi_threaded spawn_many and Go's WaitGroup: the
@@ -191,12 +202,7 @@ static void spawn_gather_all(uint64_t n, weft_fn fn, void *arg,
 static uint64_t spawn_many(uint64_t tasks, uint64_t unused, weft_task **ts) {
   (void)unused;
   (void)ts;
-  weft_group *g;
-  check("weft_group_new", weft_group_new(&g));
-  for (uint64_t i = 0; i < tasks; i++)
-    check("weft_group_spawn", weft_group_spawn(g, NULL, empty_fn, NULL));
-  check("weft_group_exit", weft_group_exit(g, 0));
-  check("weft_group_free", weft_group_free(g));
+  spawn_group_all(tasks, empty_fn, NULL);
   return tasks;
 }
 
@@ -369,35 +375,21 @@ static int yield_once_fn(void *arg, void **result) {
 }
 
 /* fan_out: one node of the two-level tree spawns `width` leaves (each
- * yields once) and awaits each in turn. */
+ * yields once) into a task group and waits for them all, as the Go program
+ * waits on a WaitGroup per parent. */
 static int fan_node_fn(void *arg, void **result) {
   (void)result;
-  uint64_t width = *(const uint64_t *)arg;
-  weft_task *ts[BENCH_FAN_MAX];
-  for (uint64_t i = 0; i < width; i++)
-    check("weft_spawn", weft_spawn(&ts[i], yield_once_fn, NULL));
-  for (uint64_t i = 0; i < width; i++) {
-    check("weft_await", weft_await(ts[i], NULL));
-    weft_detach(ts[i]);
-  }
+  spawn_group_all(*(const uint64_t *)arg, yield_once_fn, NULL);
   return 0;
 }
 
 /* a rounds of a tree of fan-out b: the main task spawns b nodes, each node
- * spawns b leaves; every task awaited by its parent. Operation: a task. */
+ * spawns b leaves; every task awaited by its parent's group. Operation: a
+ * task. */
 static uint64_t fan_out(uint64_t rounds, uint64_t width, weft_task **ts) {
   (void)ts;
-  if (width > BENCH_FAN_MAX)
-    die("fan_out: width above BENCH_FAN_MAX", -EINVAL);
-  weft_task *nodes[BENCH_FAN_MAX];
-  for (uint64_t r = 0; r < rounds; r++) {
-    for (uint64_t i = 0; i < width; i++)
-      check("weft_spawn", weft_spawn(&nodes[i], fan_node_fn, &width));
-    for (uint64_t i = 0; i < width; i++) {
-      check("weft_await", weft_await(nodes[i], NULL));
-      weft_detach(nodes[i]);
-    }
-  }
+  for (uint64_t r = 0; r < rounds; r++)
+    spawn_group_all(width, fan_node_fn, &width);
   return rounds * (width + width * width);
 }
 

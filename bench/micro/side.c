@@ -13,7 +13,8 @@
  *   ping_pong     A pairs of tasks each doing B round trips
  *   chained_spawn a chain of A spawns (each task spawns the next), B times
  *   timers        A tasks each sleeping B ms: wall time
- *   fan_out       A rounds of a two-level tree of fan-out B, awaited
+ *   fan_out       A rounds of a two-level tree of fan-out B, awaited by a
+ *                 task group per parent
  *   gather        A rounds of B tasks gathered by one weft_gather
  *   spawn_await   A times: spawn one empty task and await it
  *   yield         A yields of the only task
