@@ -306,7 +306,7 @@ int weft_run(const weft_config *cfg, weft_fn main_fn, void *arg,
   if (err)
     return err;
   err = weft__task_new(rt, main_fn, arg, &(weft_spawn_opts){.name = "main"},
-                       "weft_run", 0, &rt->main);
+                       "weft_run", 0, NULL, NULL, &rt->main);
   if (err)
     goto fail;
   /* Before any worker thread exists: thread creation hands it over. */
@@ -387,7 +387,7 @@ int weft_runtime_spawn_at(weft_runtime *rt_handle, weft_task **out, weft_fn fn,
     return -ESHUTDOWN;
   weft_spawn_opts o = opts ? *opts : (weft_spawn_opts){0};
   o.eager = false; /* eager needs a spawning task to run inside */
-  int err = weft__task_new(rt, fn, arg, &o, file, line, out);
+  int err = weft__task_new(rt, fn, arg, &o, file, line, NULL, NULL, out);
   if (err)
     return err;
   if (rt->cfg.debug)

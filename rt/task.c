@@ -183,7 +183,7 @@ void weft__task_describe(const weft_task *t, char *buf, size_t len) {
 
 int weft__task_new(weft__runtime *rt, weft_fn fn, void *arg,
                    const weft_spawn_opts *opts, const char *file, int line,
-                   weft_task **out) {
+                   weft__done_fn on_done, void *ctx, weft_task **out) {
   size_t stack = rt->stack_size;
   if (opts && opts->pinned &&
       (opts->worker < 0 || opts->worker >= rt->nworkers || opts->eager))
@@ -228,8 +228,10 @@ int weft__task_new(weft__runtime *rt, weft_fn fn, void *arg,
   t->cancel_reqs = 0; /* sync/ scopes */
   t->shield = 0;
   t->scopes = NULL;
-  t->on_done = NULL;
-  t->on_done_ctx = NULL;
+  /* Before the registry shows t: a walk for the hook's context
+   * (weft__cancel_hooked) reads them under the shard lock. */
+  t->on_done = on_done;
+  t->on_done_ctx = ctx;
   if (opts && opts->name && (t->name = weft__alloc(WEFT__NAME_MAX)))
     snprintf(t->name, WEFT__NAME_MAX, "%s", opts->name);
   weft__registry_add(rt, t);
@@ -245,11 +247,9 @@ static int spawn(weft_task **out, weft_fn fn, void *arg,
   weft__worker *w = weft__worker_current();
   if (!w || !w->current)
     return -EPERM;
-  int err = weft__task_new(w->rt, fn, arg, opts, file, line, out);
+  int err = weft__task_new(w->rt, fn, arg, opts, file, line, on_done, ctx, out);
   if (err)
     return err;
-  (*out)->on_done = on_done;
-  (*out)->on_done_ctx = ctx;
   if (WEFT_UNLIKELY(w->rt->cfg.debug))
     weft__debug_track_handle(*out);
   if ((opts && opts->eager) || w->rt->cfg.eager_tasks) {
@@ -423,6 +423,11 @@ const char *weft_task_name(const weft_task *t) {
 }
 
 /* ---- yield and sleep -------------------------------------------------- */
+
+uint64_t weft__asyncio_batch(void) {
+  weft__worker *w = weft__worker_current();
+  return w && w->rt->asyncio_order ? w->batch_seq : 0;
+}
 
 void weft__asyncio_hop(void) {
   weft__worker *w = weft__worker_current();

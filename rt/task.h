@@ -121,19 +121,21 @@ enum {
 #define WEFT__WAIT_CLEAR(t)                                                    \
   weft__store_relaxed(&(t)->wait_what, (const char *)0)
 
+typedef void (*weft__done_fn)(void *ctx, int code);
+
 /* Makes a task in state SCHEDULED (not yet queued) with refs for the handle
- * and for being alive, registered in rt. Returns 0, -EINVAL, -ESHUTDOWN or
- * -ENOMEM. Any thread. */
+ * and for being alive, registered in rt, with the finish hook on_done(ctx)
+ * (or NULL: see weft__spawn_hooked), set before the registry can show it.
+ * Returns 0, -EINVAL, -ESHUTDOWN or -ENOMEM. Any thread. */
 int weft__task_new(struct weft__runtime *rt, weft_fn fn, void *arg,
                    const weft_spawn_opts *opts, const char *file, int line,
-                   weft_task **out);
+                   weft__done_fn on_done, void *ctx, weft_task **out);
 
 /* weft_spawn_at, with a hook: on_done(ctx, code) is called exactly once
  * when the task finishes, or is finished without running (cancelled first:
  * code -ECANCELED), on the thread that completes it, after the task is DONE
  * and its awaiters are woken, before its last reference can go. The hook
  * must not suspend. Returns weft_spawn_at's errors (then no hook runs). */
-typedef void (*weft__done_fn)(void *ctx, int code);
 int weft__spawn_hooked(weft_task **out, weft_fn fn, void *arg,
                        const weft_spawn_opts *opts, const char *file, int line,
                        weft__done_fn on_done, void *ctx);
@@ -141,6 +143,10 @@ int weft__spawn_hooked(weft_task **out, weft_fn fn, void *arg,
 /* Cancels every live task spawned with hook context ctx (a walk of rt's
  * registry, in spawn order with one worker). Any thread. */
 void weft__cancel_hooked(struct weft__runtime *rt, const void *ctx);
+
+/* In asyncio order (one worker): the calling worker's batch number, which
+ * grows by one at every batch boundary; 0 otherwise (and off a worker). */
+uint64_t weft__asyncio_batch(void);
 
 /* In asyncio order (one worker), takes a trip through the ready queue
  * without consuming a pending cancellation: one of the extra hops asyncio

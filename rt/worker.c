@@ -250,6 +250,7 @@ static bool shutdown_step(weft__worker *w) {
 /* Steps 2 and 3 of a tick: the inject queue, then expired timers, to the
  * back of the ready queue. */
 static void collect_ready(weft__worker *w) {
+  w->batch_seq++;
   WEFT__STAT_ADD(w, inject_pops, weft__inject_drain(&w->rt->inject, &w->runq));
   weft__worker_fire_timers(w);
 }

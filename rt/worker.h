@@ -87,8 +87,9 @@ typedef struct weft__worker {
   int fibers_cached;
 #endif
   int prev_intent;
-  size_t batch_left; /* tasks left in the current batch (owner only) */
-  uint64_t finished; /* tasks finished here, for finish_seq (owner) */
+  size_t batch_left;  /* tasks left in the current batch (owner only) */
+  uint64_t batch_seq; /* batches begun, asyncio order (owner only) */
+  uint64_t finished;  /* tasks finished here, for finish_seq (owner) */
   /* Observation hooks on (rt/debug.h): debug mode, a trace, or the task
    * dump's worker column. The hooks at each switch test this one flag. */
   bool debug;

@@ -20,8 +20,11 @@
  * A child that fails (a negative code other than -ECANCELED) records its
  * code under the lock and, if it is the first, aborts the group: every
  * child still alive is cancelled (found by a walk of the task registry:
- * the children's hook context is the group) and so is the owner, unless it
- * has reached weft_group_exit (asyncio's _parent_cancel_requested). The
+ * the children's hook context is the group; the walk visits every live task
+ * of the runtime under all the registry's locks, a cost paid only when a
+ * group aborts) and then the owner, unless it has reached weft_group_exit
+ * (asyncio's _parent_cancel_requested): under the lock, so that an exit
+ * that began meanwhile, and withdrew the request, is not cancelled after. The
  * exit withdraws that cancellation of the owner (weft__uncancel; if no
  * other request remains, an undelivered one is cleared and a -ECANCELED
  * body outcome is not propagated). If the owner is cancelled while it
@@ -37,7 +40,12 @@
  * child finished (the child's done-callback sets the group's future, whose
  * callback wakes the owner). The hook wakes the owner at the first hop's
  * place and the owner takes one more hop. With no child left at the exit,
- * asyncio does not suspend, and neither does the exit.
+ * asyncio does not suspend, and neither does the exit, unless a child
+ * finished in the current batch: asyncio discards a task only in its
+ * done-callback, one hop later, so the exit still waits the two hops then.
+ *
+ * Only the owner, before its exit is over, or a running child may spawn:
+ * a spawn that finds live at zero (the exit is over) gets -EPIPE.
  */
 #include "sync/sync.h"
 
@@ -56,9 +64,11 @@ struct weft_group {
   size_t nfails, fcap; /* under lk */
   size_t nfails_total; /* under lk */
   uint32_t aborting;   /* atomic (set under lk) */
-  bool exiting;        /* under lk */
-  bool exited;         /* written under lk, read by spawns: atomic */
-  bool drained;        /* live reached zero: under lk */
+  /* asyncio order: the batch in which a child last finished: atomic */
+  uint64_t last_done_batch;
+  bool exiting; /* under lk */
+  bool exited;  /* written under lk, read by spawns: atomic */
+  bool drained; /* live reached zero: under lk */
   bool parent_cancel_requested;
 };
 
@@ -100,8 +110,8 @@ static void record_failure_locked(weft_group *g, int code) {
 static bool start_abort_locked(weft_group *g) {
   if (weft__load_relaxed(&g->aborting))
     return false;
-  /* Seq-cst with the walk's locks after it: pairs with the spawner's read
-   * of the flag after it registered its child (see the top). */
+  /* Ordered before the walk by the walk's locks: pairs with the spawner's
+   * read of the flag after it registered its child (see the top). */
   weft__exchange(&g->aborting, 1u);
   return true;
 }
@@ -125,15 +135,21 @@ static void child_done(void *ctx, int code) {
     weft__spin_lock(&g->lk);
     record_failure_locked(g, code);
     bool abort = start_abort_locked(g);
-    bool cancel_owner = abort && !g->exiting && !g->parent_cancel_requested;
-    if (cancel_owner)
-      g->parent_cancel_requested = true;
     weft__spin_unlock(&g->lk);
-    if (abort)
+    if (abort) {
       cancel_children(g);
-    if (cancel_owner)
-      weft_cancel(g->owner);
+      /* The owner last, and under the lock: an exit that has begun
+       * meanwhile (it withdraws our request under the lock) is not
+       * cancelled after its withdrawal. */
+      weft__spin_lock(&g->lk);
+      if (!g->exiting && !g->parent_cancel_requested) {
+        g->parent_cancel_requested = true;
+        weft_cancel(g->owner);
+      }
+      weft__spin_unlock(&g->lk);
+    }
   }
+  weft__store_relaxed(&g->last_done_batch, weft__asyncio_batch());
   release(g);
 }
 
@@ -152,45 +168,59 @@ static int reserve_held_locked(weft_group *g) {
   return 0;
 }
 
+/* One more child, unless live has reached zero (the exit is over). */
+static bool add_live(weft_group *g) {
+  uint64_t n = weft__load_relaxed(&g->live);
+  do {
+    if (n == 0)
+      return false;
+  } while (!ck_pr_cas_64_value(&g->live, n, n + 1, &n));
+  return true;
+}
+
 int weft_group_spawn_at(weft_group *g, weft_task **out, weft_fn fn, void *arg,
                         const weft_spawn_opts *opts, const char *file,
                         int line) {
   if (!g || !fn)
     return -EINVAL;
-  /* The spawner is the owner before its exit, or a running child: live
-   * cannot be zero here, and "exited" cannot change under us. */
   int err = 0;
+  bool reserved = false;
   if (out) {
     weft__spin_lock(&g->lk);
     if (g->exited || weft__load_relaxed(&g->aborting))
       err = -EPIPE;
     else
-      err = reserve_held_locked(g);
+      reserved = (err = reserve_held_locked(g)) == 0;
     weft__spin_unlock(&g->lk);
   } else if (weft__load_relaxed(&g->exited) ||
              weft__load_relaxed(&g->aborting)) {
     err = -EPIPE;
   }
-  if (err)
-    return err;
-  ck_pr_inc_64(&g->live);
+  /* The spawner is the owner before its exit, or a running child, so live
+   * is not zero; a spawn from anywhere else may find it so (misuse). */
+  if (!err && !add_live(g))
+    err = -EPIPE;
   weft_task *t = NULL;
-  /* An eager child runs inside this call, and its hook may run too. */
-  err = weft__spawn_hooked(&t, fn, arg, opts, file, line, child_done, g);
-  if (err)
-    release(g); /* cannot reach zero: see above */
-  else if (weft__load_acquire(&g->aborting))
-    weft_cancel(t); /* an abort raced this spawn; t is ours until below */
-  if (out) {
+  if (!err) {
+    /* An eager child runs inside this call, and its hook may run too. */
+    err = weft__spawn_hooked(&t, fn, arg, opts, file, line, child_done, g);
+    if (err)
+      release(g); /* cannot reach zero: our own share is there */
+    else if (weft__load_acquire(&g->aborting))
+      weft_cancel(t); /* an abort raced this spawn; t is ours until below */
+  }
+  if (reserved) {
     weft__spin_lock(&g->lk);
     g->reserved--;
     if (!err)
       g->held[g->nheld++] = t;
     weft__spin_unlock(&g->lk);
-    if (!err)
+  }
+  if (!err) {
+    if (out)
       *out = t;
-  } else if (!err) {
-    weft_detach(t);
+    else
+      weft_detach(t);
   }
   return err;
 }
@@ -249,8 +279,16 @@ int weft_group_exit(weft_group *g, int body_rc) {
   bool suspended = false;
   if (wait_drained(g, self, &suspended))
     propagate = true;
-  if (suspended)
+  if (suspended) {
     weft__asyncio_hop();
+  } else if (weft__asyncio_batch() != 0 &&
+             weft__load_relaxed(&g->last_done_batch) == weft__asyncio_batch()) {
+    /* asyncio has not yet run the done-callback of a child that finished
+     * in this batch: the task is still in the group, and the exit waits
+     * the two hops (the callback, then the future's). */
+    weft__asyncio_hop();
+    weft__asyncio_hop();
+  }
 
   weft__spin_lock(&g->lk);
   weft__store_relaxed(&g->exited, true); /* no child is left to spawn */

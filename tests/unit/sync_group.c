@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -306,6 +307,53 @@ static int t_abort_races_spawns(void *a, void **r) {
   return 0;
 }
 
+/* Two workers: a child fails on the other worker while the owner enters
+ * the exit. The child's abort walk (long: many other tasks live) races
+ * the exit's withdrawal of the owner's cancellation; the owner must leave
+ * the exit with no cancellation pending (its next yield goes through). */
+#if defined(__SANITIZE_THREAD__) /* a task is a TSan fiber: 8,128 at most */
+#define BACKGROUND_TASKS 4000
+#else
+#define BACKGROUND_TASKS 20000
+#endif
+static int fail_flag;
+static int fail_flagged(void *a, void **r) {
+  (void)a, (void)r;
+  __atomic_store_n(&fail_flag, 1, __ATOMIC_RELEASE);
+  return -EIO;
+}
+static int t_no_stray_cancel(void *a, void **r) {
+  (void)a, (void)r;
+  weft_group *bg;
+  CHECK_EQ(weft_group_new(&bg), 0);
+  for (int i = 0; i < BACKGROUND_TASKS; i++)
+    CHECK_EQ(weft_group_spawn(bg, NULL, sleeper, IP(600000)), 0);
+  CHECK_EQ(weft_yield(), 0);
+  unsigned seed = 1;
+  for (int it = 0; it < 100; it++) {
+    weft_spawn_opts o = {.pinned = true, .worker = 1 - weft_worker_index()};
+    weft_group *g;
+    CHECK_EQ(weft_group_new(&g), 0);
+    __atomic_store_n(&fail_flag, 0, __ATOMIC_RELAXED);
+    CHECK_EQ(weft_group_spawn_at(g, NULL, fail_flagged, NULL, &o, __FILE__,
+                                 __LINE__),
+             0);
+    int64_t t0 = weft_now_ns();
+    while (!__atomic_load_n(&fail_flag, __ATOMIC_ACQUIRE) &&
+           weft_now_ns() - t0 < 20 * MS)
+      ;
+    int64_t spin = (int64_t)(rand_r(&seed) % 400) * 1000; /* 0-400 us */
+    for (t0 = weft_now_ns(); weft_now_ns() - t0 < spin;)
+      ;
+    CHECK_EQ(weft_group_exit(g, 0), -EIO);
+    CHECK_EQ(weft_yield(), 0); /* no cancellation left over */
+    CHECK_EQ(weft_group_free(g), 0);
+  }
+  CHECK_EQ(weft_group_exit(bg, -ECANCELED), -ECANCELED);
+  CHECK_EQ(weft_group_free(bg), 0);
+  return 0;
+}
+
 #if !defined(WEFT_SANITIZER) /* ASan's quarantine keeps freed memory */
 static long rss_kib(void) {
   FILE *f = fopen("/proc/self/statm", "r");
@@ -371,6 +419,7 @@ int main(void) {
     RUN_WORKERS(t_finished_children_released, n);
 #endif
   }
+  RUN_WORKERS(t_no_stray_cancel, 2);
   /* Every spawn eager (cfg.eager_tasks): a child fails inside the spawn. */
   weft_config cfg;
   weft_config_init(&cfg);
