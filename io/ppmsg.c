@@ -104,7 +104,7 @@ static int read_memfd(int fd, uint64_t len, void **out) {
 }
 
 WEFT_NOINLINE int weft__pp_recv(int sock, weft__pp_hdr *h, void **payload,
-                                int *got_fd) {
+                                int *got_fd, bool wait) {
   *payload = NULL;
   if (got_fd)
     *got_fd = -1;
@@ -122,7 +122,7 @@ WEFT_NOINLINE int weft__pp_recv(int sock, weft__pp_hdr *h, void **payload,
                      .msg_controllen = sizeof ctl.buf};
   ssize_t n;
   do
-    n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+    n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC | (wait ? 0 : MSG_DONTWAIT));
   while (n < 0 && errno == EINTR);
   if (n <= 0) {
     int err = n < 0 ? -errno : 0;

@@ -12,6 +12,7 @@
 #ifndef WEFT_IO_PPMSG_H
 #define WEFT_IO_PPMSG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -37,8 +38,11 @@ int weft__pp_send(int sock, weft__pp_hdr *h, const void *payload, size_t len,
 
 /* Receives one message: the header into *h, the payload into a malloc'd
  * *payload (NULL when empty), an fd passed without payload into *got_fd
- * (if not NULL; -1 if none). Returns 1, 0 (the peer closed), -EAGAIN, or
- * -errno (-EBADMSG: not a well-formed message). */
-int weft__pp_recv(int sock, weft__pp_hdr *h, void **payload, int *got_fd);
+ * (if not NULL; -1 if none). With wait, blocks until a message comes (the
+ * pool's child processes: one syscall, not a poll and a read); else
+ * returns -EAGAIN when none is there. Returns 1, 0 (the peer closed),
+ * -EAGAIN, or -errno (-EBADMSG: not a well-formed message). */
+int weft__pp_recv(int sock, weft__pp_hdr *h, void **payload, int *got_fd,
+                  bool wait);
 
 #endif /* WEFT_IO_PPMSG_H */

@@ -44,6 +44,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "io/io.h"
 #include "io/ppmsg.h"
 #include "io/spawn.h"
 #include "rt/atomic.h"
@@ -157,7 +158,7 @@ static int zygote_fork(pool *p, int sock) {
   if (poll(&pf, 1, 10000) <= 0)
     return -ETIMEDOUT;
   void *payload;
-  int r = weft__pp_recv(p->zctl, &h, &payload, NULL);
+  int r = weft__pp_recv(p->zctl, &h, &payload, NULL, false);
   free(payload);
   if (r <= 0)
     return r == 0 ? -EPIPE : r;
@@ -224,21 +225,12 @@ static int worker_spawn(pool *p, int i, bool replacement) {
   return 0;
 }
 
-/* Replaces dead idle workers and fills empty slots. */
+/* Fills empty slots. A worker that died while idle is not looked for
+ * here (that was a poll of every idle worker's socket per job, two of the
+ * ten syscalls of a round trip): the job sent to it fails at once, its
+ * peer being closed, and weft_procpool_run replaces it and sends the job
+ * to another (step 2). */
 static void heal(pool *p) {
-  struct pollfd pf[MAX_WORKERS];
-  int idx[MAX_WORKERS];
-  int n = 0;
-  for (int i = 0; i < p->size; i++)
-    if (p->slot[i] && p->slot[i]->idle) {
-      pf[n] = (struct pollfd){.fd = weft_io_fd(p->slot[i]->io),
-                              .events = POLLIN | POLLRDHUP};
-      idx[n++] = i;
-    }
-  if (n && poll(pf, (nfds_t)n, 0) > 0)
-    for (int k = 0; k < n; k++)
-      if (pf[k].revents) /* an idle worker has nothing to say: it died */
-        worker_drop(p, idx[k]);
   for (int i = 0; i < p->size; i++)
     if (!p->slot[i])
       worker_spawn(p, i, true);
@@ -359,6 +351,18 @@ static void *pool_create(uint64_t *jobs, uint64_t *restarts, int workers,
 
 int weft__job_known(const char *name); /* io/zygote.c */
 
+/* Waits for io to be ready in direction dir after an EAGAIN seen with
+ * state s0 (io/io.h, steps 3-5), holding a reference as weft_io_wait does.
+ * Returns 0 to try again, or the wait's error. */
+static int wait_io(weft_io *io, uint32_t dir, uint64_t s0, int64_t deadline) {
+  int err = weft__io_enter(io);
+  if (err)
+    return err;
+  err = weft__io_wait_dir(io, dir, s0, deadline);
+  weft__io_leave(io);
+  return err;
+}
+
 int weft_procpool_run(const char *name, const void *in, size_t in_len,
                       void **out, size_t *out_len, int64_t deadline) {
   if (out)
@@ -385,10 +389,13 @@ int weft_procpool_run(const char *name, const void *in, size_t in_len,
     memset(&h, 0, sizeof h);
     memcpy(h.name, name, strlen(name) + 1); /* checked: < WEFT__PP_NAME */
     for (;;) {
+      /* The state before the call: an edge after it is not missed, and no
+       * poll of the level is needed (io/io.h, steps 3-5). */
+      uint64_t s0 = weft__io_state(io);
       err = weft__pp_send(weft_io_fd(io), &h, in, in_len, -1);
       if (err != -EAGAIN)
         break;
-      int werr = weft_io_wait(io, WEFT_IO_WRITE, deadline);
+      int werr = wait_io(io, WEFT__IO_W, s0, deadline);
       if (werr) {
         release(p, i); /* nothing was sent */
         return werr;
@@ -404,10 +411,11 @@ int weft_procpool_run(const char *name, const void *in, size_t in_len,
   void *payload = NULL;
   int r;
   for (;;) {
-    r = weft__pp_recv(weft_io_fd(io), &h, &payload, NULL);
+    uint64_t s0 = weft__io_state(io);
+    r = weft__pp_recv(weft_io_fd(io), &h, &payload, NULL, false);
     if (r != -EAGAIN)
       break;
-    int werr = weft_io_wait(io, WEFT_IO_READ, deadline);
+    int werr = wait_io(io, WEFT__IO_R, s0, deadline);
     if (werr) { /* cancelled, or the deadline: the job's worker goes */
       replace(p, i);
       return werr;

@@ -63,12 +63,6 @@ static weft_job_fn job_find(const char *name) {
   return NULL;
 }
 
-static void wait_readable(int fd) {
-  struct pollfd p = {.fd = fd, .events = POLLIN};
-  while (poll(&p, 1, -1) < 0 && errno == EINTR) {
-  }
-}
-
 static void die_with_parent(pid_t parent) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != parent)
@@ -77,10 +71,9 @@ static void die_with_parent(pid_t parent) {
 
 static void worker_main(int sock) {
   for (;;) {
-    wait_readable(sock);
     weft__pp_hdr h;
     void *in = NULL;
-    int r = weft__pp_recv(sock, &h, &in, NULL);
+    int r = weft__pp_recv(sock, &h, &in, NULL, true);
     if (r == -EAGAIN)
       continue;
     if (r <= 0)
@@ -113,11 +106,10 @@ static void zygote_main(int ctl, pid_t parent) {
   signal(SIGCHLD, SIG_IGN); /* workers are reaped by the kernel */
   pid_t self = getpid();
   for (;;) {
-    wait_readable(ctl);
     weft__pp_hdr h;
     void *payload = NULL;
     int sock = -1;
-    int r = weft__pp_recv(ctl, &h, &payload, &sock);
+    int r = weft__pp_recv(ctl, &h, &payload, &sock, true);
     free(payload);
     if (r == -EAGAIN)
       continue;
