@@ -10,13 +10,14 @@
  * queue's lock; a releaser raises nidle, then wakes one).
  *
  * A job, in the calling task:
- *  1. Acquire: heal (a zero-timeout poll over the idle workers' sockets:
- *     one hung up is dead and is replaced; an empty slot is filled), then
- *     take an idle worker, or wait on freeq.
- *  2. Send the request on the worker's non-blocking socket (weft_io_wait
- *     on EAGAIN). A send that fails (the worker died while idle) delivered
- *     nothing: the worker is replaced and the job goes to another.
- *  3. Wait for the reply (weft_io_wait on EAGAIN). End of file or a reset:
+ *  1. Acquire: heal (an empty slot is filled), then take an idle worker,
+ *     or wait on freeq.
+ *  2. Send the request on the worker's non-blocking socket (on EAGAIN, a
+ *     wait from the state read before the call: io/io.h). A send that
+ *     fails (the worker died while idle: its end is closed, so the send
+ *     fails at once) delivered nothing: the worker is replaced and the job
+ *     goes to another.
+ *  3. Wait for the reply (likewise on EAGAIN). End of file or a reset:
  *     the worker died while running the job: it is replaced and the job
  *     fails with -EOWNERDEAD. Cancelled or past the deadline: the worker is
  *     killed (SIGKILL through its pidfd, so never a recycled pid) and
