@@ -38,6 +38,11 @@ static int lone_yields(void *arg, void **result) {
 }
 
 /* Spawns fa(a) then fb(b), both pinned to `worker`, and awaits both. */
+/* Set once both tasks of a pair are spawned: a task may wait for it, so
+ * that its partner is queued before it starts (on a loaded machine the
+ * spawner can be descheduled between the two spawns). */
+static int both_spawned;
+
 static void run_pinned_pair(int worker, weft_fn fa, void *a, weft_fn fb,
                             void *b) {
   weft_spawn_opts o;
@@ -45,8 +50,10 @@ static void run_pinned_pair(int worker, weft_fn fa, void *a, weft_fn fb,
   o.pinned = true;
   o.worker = worker;
   weft_task *ta, *tb;
+  __atomic_store_n(&both_spawned, 0, __ATOMIC_RELAXED);
   CHECK_EQ(weft_spawn_opt(&ta, fa, a, &o), 0);
   CHECK_EQ(weft_spawn_opt(&tb, fb, b, &o), 0);
+  __atomic_store_n(&both_spawned, 1, __ATOMIC_RELEASE);
   CHECK_EQ(weft_await(ta, NULL), 0);
   CHECK_EQ(weft_await(tb, NULL), 0);
   weft_detach(ta);
@@ -61,6 +68,8 @@ static int filled;
 static int taker(void *arg, void **result) {
   (void)result;
   int id = (int)(intptr_t)arg;
+  while (!__atomic_load_n(&both_spawned, __ATOMIC_ACQUIRE))
+    CHECK_EQ(weft_yield(), 0); /* not recorded: the partner may not exist */
   for (int i = 0; i < TURNS; i++) {
     order[filled++] = id; /* one worker: no race */
     CHECK_EQ(weft_yield(), 0);
@@ -73,8 +82,8 @@ static int pinned_pair(void *arg, void **result) {
   run_pinned_pair(1, taker, (void *)(intptr_t)1, taker, (void *)(intptr_t)2);
   CHECK_EQ(filled, 2 * TURNS);
   /* They alternate: a yield that went on alone while the other task was
-   * ready would show as a run of turns (the first turn may come before the
-   * other task was queued). */
+   * ready would show as a run of turns (the first turns may come before
+   * the other task has seen both_spawned). */
   int repeats = 0;
   for (int i = 1; i < 2 * TURNS; i++)
     repeats += order[i] == order[i - 1];
