@@ -192,11 +192,17 @@ int weft__trace_finish(weft__runtime *rt, const char *path) {
   FILE *f = path ? fopen(path, "w") : NULL;
   if (path && !f)
     err = -errno;
+  /* The earliest timestamp of any event. Not the first event of each
+   * buffer: a slice is added when it ends, with the time it began, so a
+   * buffer's first event need not be its earliest (a run slice that began
+   * before the first park or unpark was added), and an event earlier than
+   * t0 would be written at 0, overlapping the next one. */
   int64_t t0 = INT64_MAX;
   for (int i = 0; i < rt->nworkers; i++) {
     weft__trace_buf *b = rt->workers[i].trace_buf;
-    if (b && b->len && b->ev[0].ts < t0)
-      t0 = b->ev[0].ts;
+    for (uint64_t k = 0; b && k < b->len; k++)
+      if (b->ev[k].ts < t0)
+        t0 = b->ev[k].ts;
   }
   if (f) {
     flockfile(f); /* once: the _unlocked calls below */
