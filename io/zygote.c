@@ -73,9 +73,9 @@ static void worker_main(int sock) {
   for (;;) {
     weft__pp_hdr h;
     void *in = NULL;
+    /* Blocking: its end of the socketpair was made without O_NONBLOCK, so
+     * no -EAGAIN; the parent gone (0) or an error ends the worker. */
     int r = weft__pp_recv(sock, &h, &in, NULL, true);
-    if (r == -EAGAIN)
-      continue;
     if (r <= 0)
       _exit(0);
     h.name[WEFT__PP_NAME - 1] = '\0';
@@ -109,10 +109,8 @@ static void zygote_main(int ctl, pid_t parent) {
     weft__pp_hdr h;
     void *payload = NULL;
     int sock = -1;
-    int r = weft__pp_recv(ctl, &h, &payload, &sock, true);
+    int r = weft__pp_recv(ctl, &h, &payload, &sock, true); /* blocking */
     free(payload);
-    if (r == -EAGAIN)
-      continue;
     if (r <= 0)
       _exit(0);
     if (sock < 0)

@@ -17,6 +17,9 @@
 
 struct weft__runtime;
 
+/* A task's finish hook (weft__spawn_hooked). */
+typedef void (*weft__done_fn)(void *ctx, int code);
+
 /* Bits of the state word (any thread, changed only by CAS or fetch-or/and):
  *  SCHEDULED  the task is in a run queue (or being pushed into one)
  *  RUNNING    a worker is running it: its stack is in use
@@ -86,7 +89,7 @@ struct weft_task {
   uint32_t reg_shard; /* the registry shard holding it (rt/worker.c) */
   struct weft__scope *scopes;
   /* Called once when the task finishes (weft__spawn_hooked), or NULL. */
-  void (*on_done)(void *ctx, int code);
+  weft__done_fn on_done;
   void *on_done_ctx;
 #if defined(WEFT_ASAN)
   void *asan_fake_stack;
@@ -120,8 +123,6 @@ enum {
   } while (0)
 #define WEFT__WAIT_CLEAR(t)                                                    \
   weft__store_relaxed(&(t)->wait_what, (const char *)0)
-
-typedef void (*weft__done_fn)(void *ctx, int code);
 
 /* Makes a task in state SCHEDULED (not yet queued) with refs for the handle
  * and for being alive, registered in rt, with the finish hook on_done(ctx)

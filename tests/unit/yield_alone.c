@@ -37,12 +37,12 @@ static int lone_yields(void *arg, void **result) {
   return 0;
 }
 
-/* Spawns fa(a) then fb(b), both pinned to `worker`, and awaits both. */
 /* Set once both tasks of a pair are spawned: a task may wait for it, so
  * that its partner is queued before it starts (on a loaded machine the
  * spawner can be descheduled between the two spawns). */
 static int both_spawned;
 
+/* Spawns fa(a) then fb(b), both pinned to `worker`, and awaits both. */
 static void run_pinned_pair(int worker, weft_fn fa, void *a, weft_fn fb,
                             void *b) {
   weft_spawn_opts o;
