@@ -119,7 +119,8 @@ void bench_chained_spawn(int workers, uint64_t len, uint64_t times, bool warmup,
 #define BENCH_GATHER_WIDTH 1000
 
 /* Operation: a sleeping task. `tasks` tasks each weft_sleep_ms(ms), spawned
- * from the main task, then all gathered: wall time of the whole. */
+ * from the main task into a task group without handles, then waited for by
+ * the group's exit: wall time of the whole. */
 void bench_timers_many(int workers, uint64_t tasks, uint64_t ms, bool warmup,
                        bench_sched_stats *out);
 /* Operation: a task. `rounds` two-level trees: the main task spawns `width`

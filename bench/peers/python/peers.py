@@ -129,9 +129,9 @@ async def chained_spawn(length, times):
 async def timers(tasks, ms):
     s = ms / 1000
     t0 = perf_counter_ns()
-    ts = [asyncio.create_task(asyncio.sleep(s)) for _ in range(tasks)]
-    for t in ts:
-        await t
+    async with asyncio.TaskGroup() as tg:
+        for _ in range(tasks):
+            tg.create_task(asyncio.sleep(s))
     return perf_counter_ns() - t0, tasks
 
 
