@@ -42,6 +42,17 @@ void weft__inject_push_batch(weft__inject *in, weft_task *const *v, uint32_t n,
   pthread_mutex_unlock(&in->lock);
 }
 
+void weft__inject_push_front(weft__inject *in, weft__runq *list) {
+  if (list->len == 0)
+    return;
+  pthread_mutex_lock(&in->lock);
+  weft__runq_append(list, &in->q); /* list, then the queue, in list */
+  in->q = *list;
+  weft__runq_init(list);
+  weft__store_release(&in->len, (uint64_t)in->q.len);
+  pthread_mutex_unlock(&in->lock);
+}
+
 uint32_t weft__inject_pop_batch(weft__inject *in, weft_task **out,
                                 uint32_t max) {
   if (weft__load_acquire(&in->len) == 0)

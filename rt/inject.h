@@ -28,6 +28,9 @@ void weft__inject_push(weft__inject *in, weft_task *t);
  * local ring's overflow. */
 void weft__inject_push_batch(weft__inject *in, weft_task *const *v, uint32_t n,
                              weft_task *extra);
+/* Queues every task of list (emptied) ahead of those already queued: tasks
+ * that were due before them (rt/monitor.c). */
+void weft__inject_push_front(weft__inject *in, weft__runq *list);
 /* Takes up to max tasks, oldest first, into out. Returns how many. */
 uint32_t weft__inject_pop_batch(weft__inject *in, weft_task **out,
                                 uint32_t max);

@@ -19,17 +19,31 @@ typedef struct sample {
 } sample;
 
 /* A timer of a stuck worker fired by the monitor: the woken task goes to the
- * inject queue (the monitor is not a worker), where any worker finds it. */
+ * inject queue (the monitor is not a worker), where any worker finds it,
+ * and to its front: it is late already, and whatever waits there was
+ * queued after it was due. At the back, behind a burst of new tasks
+ * (timers at 2 workers on a loaded machine: 100,000 spawned at once, and
+ * thousands of sleepers rescued from a worker the OS had descheduled),
+ * each sleeper held its stack until the burst was through, and the new
+ * tasks took fresh ones. Go does the same with the timers one P runs for
+ * another (their goroutines go to its runnext). Pinned tasks go home. */
 static void fire_from_monitor(weft_task *t, void *ctx) {
-  (void)ctx;
-  weft__task_wake(t);
+  if (!weft__task_claim_wake(t))
+    return;
+  if (t->home >= 0)
+    weft__sched_push_woken(t);
+  else
+    weft__runq_push(ctx, t);
 }
 
 static bool rescue(weft__runtime *rt, weft__worker *w, int64_t now) {
   /* Counted first, so whoever sees the rescue's effects sees the count. */
   weft__store_release(&rt->monitor_rescues, rt->monitor_rescues + 1);
-  size_t fired =
-      weft__timers_run(&w->timers, now, true, fire_from_monitor, NULL);
+  weft__runq due;
+  weft__runq_init(&due);
+  size_t fired = weft__timers_run(&w->timers, now, true, SIZE_MAX,
+                                  fire_from_monitor, &due);
+  weft__inject_push_front(&rt->inject, &due);
   weft__store_relaxed(&rt->monitor_timers, rt->monitor_timers + fired);
   /* Its reactor too, with a zero timeout: I/O events for fds homed on the
    * stuck worker would otherwise wait for it. epoll_wait on another

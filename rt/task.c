@@ -135,17 +135,21 @@ void weft__task_check(const weft_task *t, const char *fn) {
                    : "not a handle from weft_spawn");
 }
 
-void weft__task_wake(weft_task *t) {
+bool weft__task_claim_wake(weft_task *t) {
   uint32_t s = weft__load_relaxed(&t->state);
   uint32_t next;
   do {
     if (s & (WEFT__T_DONE | WEFT__T_SCHEDULED | WEFT__T_NOTIFIED))
-      return;
+      return false;
     next = s | ((s & WEFT__T_RUNNING) ? WEFT__T_NOTIFIED : WEFT__T_SCHEDULED);
     /* Full barrier: pairs with the worker's CAS after the task switched out
      * (run_task), so one of the two sees the other's bit. */
   } while (!ck_pr_cas_32_value(&t->state, s, next, &s));
-  if (!(s & WEFT__T_RUNNING))
+  return !(s & WEFT__T_RUNNING);
+}
+
+void weft__task_wake(weft_task *t) {
+  if (weft__task_claim_wake(t))
     weft__sched_push_woken(t);
 }
 

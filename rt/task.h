@@ -171,6 +171,9 @@ void weft__task_unref(weft_task *t);
 /* Makes t runnable if it is waiting (or sets NOTIFIED if it is running).
  * Any thread. */
 void weft__task_wake(weft_task *t);
+/* The first half of weft__task_wake: the state change. True if the caller
+ * must now queue t (it was waiting, and is now scheduled). */
+bool weft__task_claim_wake(weft_task *t);
 
 /* Suspends the calling task until someone wakes it. Spurious returns are
  * allowed: callers loop on their condition. May switch. */

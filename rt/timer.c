@@ -109,7 +109,7 @@ int64_t weft__timers_next(const weft__timers *h) {
   return next;
 }
 
-size_t weft__timers_run(weft__timers *h, int64_t now, bool try_only,
+size_t weft__timers_run(weft__timers *h, int64_t now, bool try_only, size_t max,
                         void (*fire)(weft_task *t, void *ctx), void *ctx) {
   if (try_only) {
     if (!weft__spin_trylock(&h->lock))
@@ -118,7 +118,7 @@ size_t weft__timers_run(weft__timers *h, int64_t now, bool try_only,
     weft__spin_lock(&h->lock);
   }
   size_t fired = 0;
-  while (h->len && h->heap[0].deadline <= now) {
+  while (fired < max && h->len && h->heap[0].deadline <= now) {
     weft__timer e = h->heap[0];
     h->heap[0] = h->heap[--h->len];
     if (h->len)

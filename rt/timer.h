@@ -55,10 +55,12 @@ int weft__timers_add(weft__timers *h, int64_t deadline, weft_task *t,
                      uint32_t gen);
 /* The earliest deadline, or INT64_MAX when empty. */
 int64_t weft__timers_next(const weft__timers *h);
-/* Fires every timer whose deadline is <= now, in order, calling
- * fire(task, ctx) for each that claims its task; returns how many fired.
- * With try_only, gives up (returning 0) if the heap is locked. */
-size_t weft__timers_run(weft__timers *h, int64_t now, bool try_only,
+/* Fires the timers whose deadline is <= now, in order, calling
+ * fire(task, ctx) for each that claims its task, until max have fired (the
+ * rest stay armed, expired, for the next call; SIZE_MAX: no limit);
+ * returns how many fired. With try_only, gives up (returning 0) if the
+ * heap is locked. */
+size_t weft__timers_run(weft__timers *h, int64_t now, bool try_only, size_t max,
                         void (*fire)(weft_task *t, void *ctx), void *ctx);
 /* Called by whoever cancels a timer (any thread): counts a tombstone. */
 void weft__timers_note_cancel(weft__timers *h);

@@ -111,9 +111,11 @@ typedef struct weft__worker {
   uint32_t parked;     /* sleeping in the driver: owner writes, monitor reads */
   uint64_t tick;       /* tasks taken (owner; read by the monitor) */
   uint32_t maint_left; /* ticks until the next maintenance tick (owner) */
-  uint32_t rand;       /* WEFT_SCHED_RANDOM's generator (owner) */
-  bool searching;      /* counted as searching in rt->idle (owner) */
-  int *victims;        /* steal order, nearest first (owner) */
+  uint32_t maint_every; /* the maintenance interval in ticks (owner) */
+  int64_t maint_ns;     /* when the last maintenance ran, 0: unknown (owner) */
+  uint32_t rand;        /* WEFT_SCHED_RANDOM's generator (owner) */
+  bool searching;       /* counted as searching in rt->idle (owner) */
+  int *victims;         /* steal order, nearest first (owner) */
   weft_task **overflow; /* room for half a ring: overflow (owner) */
   weft_task **grab;     /* room for half a ring: inject takes (owner) */
   weft__runq pinned;    /* ready pinned tasks, never stolen (owner) */
@@ -247,6 +249,9 @@ bool weft__multi_yield_alone(weft__worker *w);
 /* Shared by both loops (rt/worker.c). */
 void weft__worker_thread_begin(weft__worker *w);
 void weft__worker_fire_timers(weft__worker *w);
+/* The same, with the time already read, and at most max of them (the rest
+ * stay expired in the heap for a later call). */
+void weft__worker_fire_timers_at(weft__worker *w, int64_t now, size_t max);
 void weft__cancel_all(weft__runtime *rt);
 /* Shutdown's trigger: the main task finished, or a stop was requested. */
 bool weft__shutdown_wanted(weft__runtime *rt);

@@ -1,5 +1,6 @@
 /* The deadline heap: (deadline, arming order), tombstones from cancelled
  * generations, and the rebuild when they pile up. */
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "check.h"
@@ -30,9 +31,18 @@ int main(void) {
     dl[i] = rand() % 50;
     CHECK_EQ(weft__timers_add(&h, dl[i], &tasks[i], 0), 0);
   }
-  CHECK_EQ(weft__timers_run(&h, 24, false, fire, NULL), (size_t)norder);
+  CHECK_EQ(weft__timers_run(&h, 24, false, SIZE_MAX, fire, NULL),
+           (size_t)norder);
   CHECK(weft__timers_next(&h) >= 25);
-  weft__timers_run(&h, 1000, false, fire, NULL);
+  /* A limit (rt/multi.c: the ring's room): the earliest max fire, the
+   * rest stay armed and expired, and fire first at the next call. */
+  int before = norder;
+  CHECK_EQ(weft__timers_run(&h, 1000, false, 7, fire, NULL), 7);
+  CHECK_EQ(norder, before + 7);
+  CHECK(weft__timers_next(&h) <= 1000);
+  CHECK_EQ(weft__timers_run(&h, 1000, false, 0, fire, NULL), 0);
+  CHECK_EQ(norder, before + 7);
+  weft__timers_run(&h, 1000, false, SIZE_MAX, fire, NULL);
   CHECK_EQ(norder, N);
   for (int k = 1; k < N; k++) {
     int a = order[k - 1], b = order[k];
@@ -55,7 +65,7 @@ int main(void) {
   }
   CHECK_EQ(weft__timers_add(&h, 5000, &tasks[1], 77), 0); /* stale; rebuilds */
   CHECK(h.len <= N / 4 + 1);
-  weft__timers_run(&h, 100000, false, fire, NULL);
+  weft__timers_run(&h, 100000, false, SIZE_MAX, fire, NULL);
   CHECK_EQ(norder, N / 4);
   for (int k = 0; k < norder; k++)
     CHECK_EQ(order[k] % 4, 0);
@@ -63,9 +73,9 @@ int main(void) {
   CHECK_EQ(weft__timers_add(&h, 1, &tasks[2], tasks[2].timer_gen), 0);
   CHECK(!weft__timers_empty(&h));
   weft__spin_lock(&h.lock);
-  CHECK_EQ(weft__timers_run(&h, 100, true, fire, NULL), 0);
+  CHECK_EQ(weft__timers_run(&h, 100, true, SIZE_MAX, fire, NULL), 0);
   weft__spin_unlock(&h.lock);
-  CHECK_EQ(weft__timers_run(&h, 100, true, fire, NULL), 1);
+  CHECK_EQ(weft__timers_run(&h, 100, true, SIZE_MAX, fire, NULL), 1);
   CHECK(weft__timers_empty(&h));
   weft__timers_fini(&h);
   for (int i = 0; i < N; i++)
