@@ -7,7 +7,7 @@
 
 static int job(void *arg, void **result) {
   const char *name = arg;
-  int ms = name[0] == 'a' ? 30 : name[0] == 'b' ? 10 : 20;
+  int ms = name[0] == 'a' ? 300 : name[0] == 'b' ? 100 : 200;
   CHECK(weft_sleep_ms(ms));
   printf("%s done\n", name);
   *result = arg;

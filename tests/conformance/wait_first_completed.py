@@ -17,7 +17,7 @@ async def ticker():
 
 
 async def main():
-    tasks = [asyncio.create_task(job(n, ms)) for n, ms in (("a", 30), ("b", 10), ("c", 20))]
+    tasks = [asyncio.create_task(job(n, ms)) for n, ms in (("a", 300), ("b", 100), ("c", 200))]
     done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     print("first:", [t.result() for t in tasks if t in done], "pending:", len(pending))
     tk = asyncio.create_task(ticker())
