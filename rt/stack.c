@@ -293,9 +293,7 @@ static void set_owner(const weft__stack *s, void *owner) {
 
 int weft__stack_get(weft__stack_cache *c, weft__stack_pool *p, size_t size,
                     void *owner, weft__stack *out) {
-  size_t cls = weft__stack_class_size(size);
-  if (!cls)
-    return -EINVAL;
+  size_t cls = size;
   int k = class_of(cls);
   if (WEFT_LIKELY(c->len[k] > 0)) {
     *out = c->items[k][--c->len[k]];

@@ -76,9 +76,9 @@ void weft__task_ref(weft_task *t) { ck_pr_inc_32(&t->refs); }
  * after free. */
 #define TASK_POOL_MAX 256
 
-static weft_task *task_alloc(weft__runtime *rt) {
+/* w is the calling thread's worker (weft__worker_current), or NULL. */
+static weft_task *task_alloc(weft__worker *w, weft__runtime *rt) {
 #if !defined(WEFT_SANITIZER)
-  weft__worker *w = weft__worker_current();
   if (w && w->rt == rt && w->task_pool) {
     weft_task *t = w->task_pool;
     w->task_pool = t->next;
@@ -86,6 +86,7 @@ static weft_task *task_alloc(weft__runtime *rt) {
     return t;
   }
 #else
+  (void)w;
   (void)rt;
 #endif
   return weft__alloc(sizeof(weft_task));
@@ -181,10 +182,14 @@ void weft__task_describe(const weft_task *t, char *buf, size_t len) {
 
 /* ---- spawn ------------------------------------------------------------ */
 
-int weft__task_new(weft__runtime *rt, weft_fn fn, void *arg,
-                   const weft_spawn_opts *opts, const char *file, int line,
-                   weft__done_fn on_done, void *ctx, weft_task **out) {
-  size_t stack = rt->stack_size;
+/* weft__task_new for a caller that has looked up its worker: w is the
+ * calling thread's (weft__worker_current), or NULL. The spawn path passes
+ * it down so that the pool, the registry and the queue need no lookup of
+ * their own. */
+static int task_new(weft__worker *w, weft__runtime *rt, weft_fn fn, void *arg,
+                    const weft_spawn_opts *opts, const char *file, int line,
+                    weft__done_fn on_done, void *ctx, weft_task **out) {
+  size_t stack = rt->stack_size; /* a class size (rt/runtime.c) */
   if (opts && opts->pinned &&
       (opts->worker < 0 || opts->worker >= rt->nworkers || opts->eager))
     return -EINVAL;
@@ -192,11 +197,12 @@ int weft__task_new(weft__runtime *rt, weft_fn fn, void *arg,
     if (opts->stack_size < WEFT_STACK_MIN ||
         !weft__stack_class_size(opts->stack_size))
       return -EINVAL;
-    stack = opts->stack_size;
+    /* Rounded here, once, so that starting the task need not. */
+    stack = weft__stack_class_size(opts->stack_size);
   }
   if (weft__load_relaxed(&rt->shutdown))
     return -ESHUTDOWN;
-  weft_task *t = task_alloc(rt);
+  weft_task *t = task_alloc(w, rt);
   if (!t)
     return -ENOMEM;
   t->magic = WEFT__TASK_MAGIC;
@@ -234,9 +240,16 @@ int weft__task_new(weft__runtime *rt, weft_fn fn, void *arg,
   t->on_done_ctx = ctx;
   if (opts && opts->name && (t->name = weft__alloc(WEFT__NAME_MAX)))
     snprintf(t->name, WEFT__NAME_MAX, "%s", opts->name);
-  weft__registry_add(rt, t);
+  weft__registry_add(rt, w, t);
   *out = t;
   return 0;
+}
+
+int weft__task_new(weft__runtime *rt, weft_fn fn, void *arg,
+                   const weft_spawn_opts *opts, const char *file, int line,
+                   weft__done_fn on_done, void *ctx, weft_task **out) {
+  return task_new(weft__worker_current(), rt, fn, arg, opts, file, line,
+                  on_done, ctx, out);
 }
 
 static int spawn(weft_task **out, weft_fn fn, void *arg,
@@ -247,7 +260,7 @@ static int spawn(weft_task **out, weft_fn fn, void *arg,
   weft__worker *w = weft__worker_current();
   if (!w || !w->current)
     return -EPERM;
-  int err = weft__task_new(w->rt, fn, arg, opts, file, line, on_done, ctx, out);
+  int err = task_new(w, w->rt, fn, arg, opts, file, line, on_done, ctx, out);
   if (err)
     return err;
   if (WEFT_UNLIKELY(w->rt->cfg.debug))
@@ -255,10 +268,10 @@ static int spawn(weft_task **out, weft_fn fn, void *arg,
   if ((opts && opts->eager) || w->rt->cfg.eager_tasks) {
     /* The worker runs it until its first suspension, then resumes us. */
     w->eager = *out;
-    weft__switch_out(WEFT__I_EAGER);
+    weft__switch_out_from(w, WEFT__I_EAGER);
     return 0;
   }
-  weft__sched_push(*out);
+  weft__sched_push_on(w, *out, false);
   return 0;
 }
 
@@ -298,7 +311,8 @@ static bool forward_to_task(void *ctx) {
 int weft_await(weft_task *t, void **result) {
   if (!t)
     return -EINVAL;
-  weft_task *self = weft__self();
+  weft__worker *wk = weft__worker_current(); /* only until a switch */
+  weft_task *self = wk ? wk->current : NULL;
   if (!self)
     return -EPERM;
   weft__task_check(t, "weft_await");

@@ -36,8 +36,7 @@
 
 /* ---- queues ------------------------------------------------------------ */
 
-static void push(weft_task *t, bool woken) {
-  weft__worker *w = weft__worker_current();
+void weft__sched_push_on(weft__worker *w, weft_task *t, bool woken) {
   weft__runtime *rt = t->rt;
   if (WEFT_LIKELY(w && w->rt == rt)) {
     if (!rt->asyncio_order)
@@ -59,8 +58,12 @@ static void push(weft_task *t, bool woken) {
     weft__multi_notify(rt);
 }
 
-void weft__sched_push(weft_task *t) { push(t, false); }
-void weft__sched_push_woken(weft_task *t) { push(t, true); }
+void weft__sched_push(weft_task *t) {
+  weft__sched_push_on(weft__worker_current(), t, false);
+}
+void weft__sched_push_woken(weft_task *t) {
+  weft__sched_push_on(weft__worker_current(), t, true);
+}
 
 /* ---- the reactor ------------------------------------------------------- */
 
@@ -94,8 +97,7 @@ void weft__registry_fini(weft__runtime *rt) {
   rt->nshards = 0;
 }
 
-void weft__registry_add(weft__runtime *rt, weft_task *t) {
-  weft__worker *w = weft__worker_current();
+void weft__registry_add(weft__runtime *rt, weft__worker *w, weft_task *t) {
   uint32_t i = 0;
   if (!rt->asyncio_order)
     i = (uint32_t)(w && w->rt == rt ? w->index : rt->nworkers);
@@ -216,12 +218,6 @@ void weft__report_stragglers(weft__runtime *rt) {
  * stop. As asyncio.run, the loop stops one batch after the main task
  * finished (its done-callback is queued behind what was ready then), so
  * tasks ready at that moment take one more step before they are cancelled. */
-bool weft__shutdown_wanted(weft__runtime *rt) {
-  if (weft__load_acquire(&rt->stop_requested))
-    return true;
-  return rt->main && (weft__load_acquire(&rt->main->state) & WEFT__T_DONE);
-}
-
 static bool shutdown_step(weft__worker *w) {
   weft__runtime *rt = w->rt;
   if (!weft__load_relaxed(&rt->shutdown)) {
@@ -251,7 +247,10 @@ static bool shutdown_step(weft__worker *w) {
  * back of the ready queue. */
 static void collect_ready(weft__worker *w) {
   w->batch_seq++;
-  WEFT__STAT_ADD(w, inject_pops, weft__inject_drain(&w->rt->inject, &w->runq));
+  /* The length first, inline: almost always nothing was injected. */
+  if (weft__inject_len(&w->rt->inject))
+    WEFT__STAT_ADD(w, inject_pops,
+                   weft__inject_drain(&w->rt->inject, &w->runq));
   weft__worker_fire_timers(w);
 }
 
@@ -292,9 +291,8 @@ void weft__worker_thread_begin(weft__worker *w) {
 #endif
 }
 
-void weft__worker_fire_timers(weft__worker *w) {
-  if (!weft__timers_empty(&w->timers))
-    weft__timers_run(&w->timers, weft_now_ns(), false, fire_timer, w);
+void weft__worker_run_timers(weft__worker *w) {
+  weft__timers_run(&w->timers, weft_now_ns(), false, fire_timer, w);
 }
 
 void weft__worker_loop(weft__worker *w) {

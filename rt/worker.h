@@ -161,7 +161,7 @@ typedef struct weft__runtime {
   weft_config cfg;
   struct weft__topo *topo; /* NULL if hwloc could not load it */
   bool pin;                /* workers are pinned to PUs */
-  size_t stack_size;       /* default usable stack size */
+  size_t stack_size;       /* default usable stack size: a class size */
   bool asyncio_order;      /* one worker: asyncio's batches and hops */
   int nworkers;
   weft__worker *workers;
@@ -215,6 +215,9 @@ void weft__fiber_cache_flush(weft__worker *w);
  * wake (it may take the LIFO slot); plain for a new task. */
 void weft__sched_push(weft_task *t);
 void weft__sched_push_woken(weft_task *t);
+/* The same, for a caller that has looked up its worker: w is the calling
+ * thread's (weft__worker_current), or NULL off the workers. */
+void weft__sched_push_on(weft__worker *w, weft_task *t, bool woken);
 
 /* Polls w's reactor (rt/driver.h) and counts it: polls, I/O events, and a
  * trace event when any arrived. Returns what weft__driver_poll returns.
@@ -246,10 +249,24 @@ bool weft__multi_yield_alone(weft__worker *w);
 
 /* Shared by both loops (rt/worker.c). */
 void weft__worker_thread_begin(weft__worker *w);
-void weft__worker_fire_timers(weft__worker *w);
+/* Fires w's expired timers (their tasks go to the back of the ready
+ * queue). Inline, since every batch boundary asks and almost always no
+ * timer is armed: one load. Owner worker only. */
+void weft__worker_run_timers(weft__worker *w);
+static inline void weft__worker_fire_timers(weft__worker *w) {
+  if (!weft__timers_empty(&w->timers))
+    weft__worker_run_timers(w);
+}
 void weft__cancel_all(weft__runtime *rt);
-/* Shutdown's trigger: the main task finished, or a stop was requested. */
-bool weft__shutdown_wanted(weft__runtime *rt);
+/* Shutdown's trigger: the main task finished, or a stop was requested.
+ * Inline: every batch boundary asks (rt/worker.c, step 5). Acquire loads:
+ * pair with the release store of the request (weft_runtime_free) and the
+ * CAS that set the main task's DONE (rt/run.c, complete_task). */
+static inline bool weft__shutdown_wanted(weft__runtime *rt) {
+  if (weft__load_acquire(&rt->stop_requested))
+    return true;
+  return rt->main && (weft__load_acquire(&rt->main->state) & WEFT__T_DONE);
+}
 void weft__report_stragglers(weft__runtime *rt);
 
 /* The batch boundary run from a task (rt/run.c): if the loop is not needed
@@ -276,7 +293,8 @@ void weft__worker_loop(weft__worker *w);
  * weft__registry_init returns 0 or -ENOMEM. */
 int weft__registry_init(weft__runtime *rt);
 void weft__registry_fini(weft__runtime *rt);
-void weft__registry_add(weft__runtime *rt, weft_task *t);
+/* w is the calling thread's worker (weft__worker_current), or NULL. */
+void weft__registry_add(weft__runtime *rt, weft__worker *w, weft_task *t);
 void weft__registry_remove(weft__runtime *rt, weft_task *t);
 /* Live tasks in all shards: a sum of atomic loads, exact when nothing
  * spawns or finishes meanwhile. */
