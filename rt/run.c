@@ -92,7 +92,7 @@ static void complete_task(weft__worker *w, weft_task *t) {
    * acquire loads of DONE in await, gather and weft_task_state_of. */
   while (!ck_pr_cas_32_value(&t->state, s, WEFT__T_DONE, &s))
     ;
-  weft__waitq_wake_all(&t->awaiters, t->code);
+  weft__waitq_wake_all_on(&t->awaiters, t->code, w);
   if (t->on_done) /* still ours: the "alive" reference is held */
     t->on_done(t->on_done_ctx, t->code);
   weft__task_unref(t);
@@ -112,7 +112,7 @@ WEFT_NORETURN static void stack_smashed(weft_task *t) {
              what, t->stack.size);
 }
 
-static void check_switched_out(weft__worker *w, const weft_task *t) {
+static inline void check_switched_out(weft__worker *w, const weft_task *t) {
   if (WEFT_UNLIKELY(!weft__stack_canary_ok(&w->rt->stacks, &t->stack)))
     stack_smashed((weft_task *)t);
   if (WEFT_UNLIKELY(w->debug))

@@ -99,7 +99,8 @@ void weft__task_free_name(weft_task *t) {
 
 static void task_free(weft_task *t) {
   t->magic = WEFT__TASK_FREED;
-  weft__task_free_name(t);
+  if (t->name) /* most tasks have none: no call */
+    weft__task_free_name(t);
 #if !defined(WEFT_SANITIZER)
   weft__worker *w = weft__worker_current();
   if (w && w->rt == t->rt && w->task_pool_len < TASK_POOL_MAX) {
@@ -128,26 +129,36 @@ void weft__task_unref(weft_task *t) {
     task_free(t);
 }
 
-void weft__task_check(const weft_task *t, const char *fn) {
-  if (WEFT_UNLIKELY(t->magic != WEFT__TASK_MAGIC))
-    WEFT_PANIC("%s: the handle %p is not a live task (%s)", fn, (const void *)t,
-               t->magic == WEFT__TASK_FREED
-                   ? "used after weft_detach released it"
-                   : "not a handle from weft_spawn");
+void weft__task_check_failed(const weft_task *t, const char *fn) {
+  WEFT_PANIC("%s: the handle %p is not a live task (%s)", fn, (const void *)t,
+             t->magic == WEFT__TASK_FREED ? "used after weft_detach released it"
+                                          : "not a handle from weft_spawn");
 }
 
-void weft__task_wake(weft_task *t) {
+/* The transition of a wake; true if t must now be queued (it was waiting:
+ * now SCHEDULED), false if there is nothing more to do (already queued,
+ * done, or running: NOTIFIED set for its worker). */
+static inline bool wake_claims(weft_task *t) {
   uint32_t s = weft__load_relaxed(&t->state);
   uint32_t next;
   do {
     if (s & (WEFT__T_DONE | WEFT__T_SCHEDULED | WEFT__T_NOTIFIED))
-      return;
+      return false;
     next = s | ((s & WEFT__T_RUNNING) ? WEFT__T_NOTIFIED : WEFT__T_SCHEDULED);
     /* Full barrier: pairs with the worker's CAS after the task switched out
      * (run_task), so one of the two sees the other's bit. */
   } while (!ck_pr_cas_32_value(&t->state, s, next, &s));
-  if (!(s & WEFT__T_RUNNING))
+  return !(s & WEFT__T_RUNNING);
+}
+
+void weft__task_wake(weft_task *t) {
+  if (wake_claims(t))
     weft__sched_push_woken(t);
+}
+
+void weft__task_wake_on(weft__worker *w, weft_task *t) {
+  if (wake_claims(t))
+    weft__sched_push_on(w, t, true);
 }
 
 void weft__park(void) { weft__switch_out(WEFT__I_PARK); }
@@ -186,9 +197,10 @@ void weft__task_describe(const weft_task *t, char *buf, size_t len) {
  * calling thread's (weft__worker_current), or NULL. The spawn path passes
  * it down so that the pool, the registry and the queue need no lookup of
  * their own. */
-static int task_new(weft__worker *w, weft__runtime *rt, weft_fn fn, void *arg,
-                    const weft_spawn_opts *opts, const char *file, int line,
-                    weft__done_fn on_done, void *ctx, weft_task **out) {
+static inline __attribute__((always_inline)) int
+task_new(weft__worker *w, weft__runtime *rt, weft_fn fn, void *arg,
+         const weft_spawn_opts *opts, const char *file, int line,
+         weft__done_fn on_done, void *ctx, weft_task **out) {
   size_t stack = rt->stack_size; /* a class size (rt/runtime.c) */
   if (opts && opts->pinned &&
       (opts->worker < 0 || opts->worker >= rt->nworkers || opts->eager))
@@ -300,6 +312,27 @@ static bool is_done(const weft_task *t) {
   return weft__load_acquire(&t->state) & WEFT__T_DONE;
 }
 
+/* weft__cancel_forward_set and _clear, inline for weft_await. */
+static inline void forward_set(weft_task *self, bool (*fn)(void *ctx),
+                               void *ctx) {
+  weft__spin_lock(&self->fwd_lock);
+  self->fwd_fn = fn;
+  self->fwd_ctx = ctx;
+  weft__spin_unlock(&self->fwd_lock);
+}
+
+static inline void forward_clear(weft_task *self) {
+  weft__spin_lock(&self->fwd_lock);
+  self->fwd_fn = NULL;
+  /* A canceller may be inside fn with our ctx: wait until it is out. */
+  while (self->fwd_busy) {
+    weft__spin_unlock(&self->fwd_lock);
+    ck_pr_stall();
+    weft__spin_lock(&self->fwd_lock);
+  }
+  weft__spin_unlock(&self->fwd_lock);
+}
+
 /* The forward of a task awaiting t: cancel t instead (asyncio cancels the
  * future a task waits on). Declines once t has finished, and the awaiter
  * itself is then cancelled. */
@@ -322,7 +355,7 @@ int weft_await(weft_task *t, void **result) {
     weft__debug_awaited(t);
   if (is_done(t))
     return outcome(t, result); /* no suspension, as in asyncio */
-  weft__cancel_forward_set(self, forward_to_task, t);
+  forward_set(self, forward_to_task, t);
   WEFT__WAIT_SET(self, "await", WEFT__WAIT_TASK, (uintptr_t)t);
   while (!is_done(t)) {
     weft__waiter w;
@@ -339,7 +372,7 @@ int weft_await(weft_task *t, void **result) {
       weft_cancel(t);
   }
   WEFT__WAIT_CLEAR(self);
-  weft__cancel_forward_clear(self);
+  forward_clear(self);
   /* A cancellation that arrived after t finished, before we resumed, is
    * delivered here: this await is still the current suspension point. The
    * outcome is not lost: the handle can be awaited again. */
@@ -362,23 +395,10 @@ void weft_detach(weft_task *t) {
 
 void weft__cancel_forward_set(weft_task *self, bool (*fn)(void *ctx),
                               void *ctx) {
-  weft__spin_lock(&self->fwd_lock);
-  self->fwd_fn = fn;
-  self->fwd_ctx = ctx;
-  weft__spin_unlock(&self->fwd_lock);
+  forward_set(self, fn, ctx);
 }
 
-void weft__cancel_forward_clear(weft_task *self) {
-  weft__spin_lock(&self->fwd_lock);
-  self->fwd_fn = NULL;
-  /* A canceller may be inside fn with our ctx: wait until it is out. */
-  while (self->fwd_busy) {
-    weft__spin_unlock(&self->fwd_lock);
-    ck_pr_stall();
-    weft__spin_lock(&self->fwd_lock);
-  }
-  weft__spin_unlock(&self->fwd_lock);
-}
+void weft__cancel_forward_clear(weft_task *self) { forward_clear(self); }
 
 int weft_cancel(weft_task *t) {
   if (!t)

@@ -158,7 +158,11 @@ void weft__asyncio_hop(void);
  * not a live task: a handle used after weft_detach, or a stray pointer.
  * Catches the common case; memory reused by a new task cannot be told
  * apart (ASan builds catch that too). */
-void weft__task_check(const weft_task *t, const char *fn);
+WEFT_NORETURN void weft__task_check_failed(const weft_task *t, const char *fn);
+static inline void weft__task_check(const weft_task *t, const char *fn) {
+  if (WEFT_UNLIKELY(t->magic != WEFT__TASK_MAGIC))
+    weft__task_check_failed(t, fn);
+}
 
 void weft__task_ref(weft_task *t);
 /* Frees the task's copy of its name (when the task object goes). */
@@ -171,6 +175,9 @@ void weft__task_unref(weft_task *t);
 /* Makes t runnable if it is waiting (or sets NOTIFIED if it is running).
  * Any thread. */
 void weft__task_wake(weft_task *t);
+/* The same, for a caller that has looked up its worker: w is the calling
+ * thread's (weft__worker_current), or NULL off the workers. */
+void weft__task_wake_on(struct weft__worker *w, weft_task *t);
 
 /* Suspends the calling task until someone wakes it. Spurious returns are
  * allowed: callers loop on their condition. May switch. */

@@ -36,7 +36,7 @@
 
 /* ---- queues ------------------------------------------------------------ */
 
-void weft__sched_push_on(weft__worker *w, weft_task *t, bool woken) {
+void weft__sched_push_slow(weft__worker *w, weft_task *t, bool woken) {
   weft__runtime *rt = t->rt;
   if (WEFT_LIKELY(w && w->rt == rt)) {
     if (!rt->asyncio_order)

@@ -216,8 +216,20 @@ void weft__fiber_cache_flush(weft__worker *w);
 void weft__sched_push(weft_task *t);
 void weft__sched_push_woken(weft_task *t);
 /* The same, for a caller that has looked up its worker: w is the calling
- * thread's (weft__worker_current), or NULL off the workers. */
-void weft__sched_push_on(weft__worker *w, weft_task *t, bool woken);
+ * thread's (weft__worker_current), or NULL off the workers. Inline for the
+ * asyncio-order queue, which every spawn and wake on the one worker takes;
+ * the rest is weft__sched_push_slow. */
+void weft__sched_push_slow(weft__worker *w, weft_task *t, bool woken);
+static inline void weft__sched_push_on(weft__worker *w, weft_task *t,
+                                       bool woken) {
+#if !defined(WEFT_TEST_ORDER) /* its LIFO mode may take the task */
+  if (WEFT_LIKELY(w && w->rt == t->rt && w->rt->asyncio_order)) {
+    weft__runq_push(&w->runq, t);
+    return;
+  }
+#endif
+  weft__sched_push_slow(w, t, woken);
+}
 
 /* Polls w's reactor (rt/driver.h) and counts it: polls, I/O events, and a
  * trace event when any arrived. Returns what weft__driver_poll returns.
