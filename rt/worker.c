@@ -245,7 +245,7 @@ static bool shutdown_step(weft__worker *w) {
 
 /* Steps 2 and 3 of a tick: the inject queue, then expired timers, to the
  * back of the ready queue. */
-static void collect_ready(weft__worker *w) {
+static inline void collect_ready(weft__worker *w) {
   w->batch_seq++;
   /* The length first, inline: almost always nothing was injected. */
   if (weft__inject_len(&w->rt->inject))
