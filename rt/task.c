@@ -23,9 +23,15 @@
  *    returns -ECANCELED: delivered once. A task waiting on other tasks
  *    (await, gather) has a forward instead: cancelling it cancels what it
  *    waits on, as asyncio cancels the future a task waits on, and the
- *    waiter sees their outcome. The forward is set and cleared under the
- *    task's fwd_lock; a canceller inside the forward holds fwd_busy, and the
- *    waiter does not leave (its ctx lives on its stack) until it drops.
+ *    waiter sees their outcome. The waiter publishes the forward without a
+ *    lock (ctx, then fn with a release store; set only when none is set:
+ *    set and clear come in pairs) and clears it under the task's fwd_lock;
+ *    a canceller reads it under fwd_lock, and one inside the forward holds
+ *    fwd_busy: the waiter does not leave (its ctx lives on its stack) until
+ *    it drops. A canceller that finds no forward because the waiter was
+ *    setting it just then sets CANCEL and wakes the waiter, which forwards
+ *    the cancellation itself at its next look (as for a cancellation that
+ *    was pending before its wait): none is lost.
  *  - finish: DONE, awaiters woken, CANCEL dropped.
  *
  * References: the handle (dropped by weft_detach), the task being alive
@@ -312,18 +318,19 @@ static bool is_done(const weft_task *t) {
   return weft__load_acquire(&t->state) & WEFT__T_DONE;
 }
 
-/* weft__cancel_forward_set and _clear, inline for weft_await. */
+/* weft__cancel_forward_set and _clear, inline for weft_await. The set
+ * takes no lock (the protocol at the top of the file, "cancel"). */
 static inline void forward_set(weft_task *self, bool (*fn)(void *ctx),
                                void *ctx) {
-  weft__spin_lock(&self->fwd_lock);
-  self->fwd_fn = fn;
-  self->fwd_ctx = ctx;
-  weft__spin_unlock(&self->fwd_lock);
+  weft__store_relaxed(&self->fwd_ctx, ctx);
+  /* Release: publishes fwd_ctx with fn; pairs with the acquire load in
+   * weft_cancel. */
+  weft__store_release(&self->fwd_fn, fn);
 }
 
 static inline void forward_clear(weft_task *self) {
   weft__spin_lock(&self->fwd_lock);
-  self->fwd_fn = NULL;
+  weft__store_relaxed(&self->fwd_fn, (bool (*)(void *))NULL);
   /* A canceller may be inside fn with our ctx: wait until it is out. */
   while (self->fwd_busy) {
     weft__spin_unlock(&self->fwd_lock);
@@ -407,14 +414,16 @@ int weft_cancel(weft_task *t) {
   if (!(weft__load_acquire(&t->state) & WEFT__T_DONE))
     ck_pr_inc_32(&t->cancel_reqs); /* sync/ scopes: Task.cancelling() */
   weft__spin_lock(&t->fwd_lock);
+  /* Acquire: pairs with the release store in forward_set, so ctx is the
+   * one set with fn. */
+  bool (*fn)(void *) = weft__load_acquire(&t->fwd_fn);
   /* A shielded task (sync/) keeps the request for later: no forward. */
-  if (t->fwd_fn && !weft__load_relaxed(&t->shield)) {
+  if (fn && !weft__load_relaxed(&t->shield)) {
     if (t->fwd_busy) { /* a cycle of awaits, or a concurrent cancel */
       weft__spin_unlock(&t->fwd_lock);
       return 0;
     }
-    bool (*fn)(void *) = t->fwd_fn;
-    void *ctx = t->fwd_ctx;
+    void *ctx = weft__load_relaxed(&t->fwd_ctx);
     t->fwd_busy++;
     weft__spin_unlock(&t->fwd_lock);
     bool forwarded = fn(ctx);
@@ -425,7 +434,9 @@ int weft_cancel(weft_task *t) {
       return 0;
     }
   }
-  /* Set under fwd_lock so that a forward set meanwhile cannot miss it. */
+  /* Set under fwd_lock, so that a forward being cleared meanwhile waits
+   * for it; a forward being set meanwhile finds it at the waiter's next
+   * look, after the wake below. */
   uint32_t s = weft__load_relaxed(&t->state);
   do {
     if (s & WEFT__T_DONE) {

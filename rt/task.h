@@ -64,9 +64,12 @@ struct weft_task {
   int16_t worker;      /* the worker it last ran on, recorded while observation
                           hooks are on (rt/debug.h), else -1: atomic */
   weft__waitq awaiters;
-  weft__spinlock fwd_lock;   /* guards the three below */
-  uint32_t fwd_busy;         /* cancellers inside fwd_fn */
-  bool (*fwd_fn)(void *ctx); /* the cancel forward (rt/task.c), or NULL */
+  weft__spinlock fwd_lock; /* guards fwd_busy; taken to read the forward
+                              and to clear it (rt/task.c, "cancel") */
+  uint32_t fwd_busy;       /* cancellers inside fwd_fn */
+  /* The cancel forward (rt/task.c), or NULL, and its argument: atomic,
+   * set by the task without the lock, cleared under it. */
+  bool (*fwd_fn)(void *ctx);
   void *fwd_ctx;
   weft__stack stack;              /* valid once started, until finished */
   weft_task *reg_prev, *reg_next; /* registry shard, under its lock */
@@ -195,7 +198,11 @@ bool weft__cancel_pending(const weft_task *t);
 
 /* While self waits on other tasks: weft_cancel(self) calls fn(ctx) instead
  * of cancelling self; if fn returns false (nothing left to cancel), self is
- * cancelled as usual. Clear waits for cancellers still inside fn. */
+ * cancelled as usual. Clear waits for cancellers still inside fn. Set and
+ * clear come in pairs (no set while a forward is set). A cancel made while
+ * the forward is being set may instead cancel self, who must then forward
+ * it by itself: a waiter checks for a pending cancellation after setting
+ * its forward and at every wake-up. */
 void weft__cancel_forward_set(weft_task *self, bool (*fn)(void *ctx),
                               void *ctx);
 void weft__cancel_forward_clear(weft_task *self);
