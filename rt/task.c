@@ -167,7 +167,9 @@ void weft__task_wake_on(weft__worker *w, weft_task *t) {
     weft__sched_push_on(w, t, true);
 }
 
-void weft__park(void) { weft__switch_out(WEFT__I_PARK); }
+void weft__park(void) {
+  weft__switch_out_from(weft__worker_current(), WEFT__I_PARK);
+}
 
 bool weft__cancel_pending(const weft_task *t) {
   return (weft__load_relaxed(&t->state) & WEFT__T_CANCEL) &&

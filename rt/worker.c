@@ -97,41 +97,6 @@ void weft__registry_fini(weft__runtime *rt) {
   rt->nshards = 0;
 }
 
-void weft__registry_add(weft__runtime *rt, weft__worker *w, weft_task *t) {
-  uint32_t i = 0;
-  if (!rt->asyncio_order)
-    i = (uint32_t)(w && w->rt == rt ? w->index : rt->nworkers);
-  weft__registry_shard *sh = &rt->shards[i];
-  t->reg_shard = i;
-  weft__spin_lock(&sh->lock);
-  t->reg_next = NULL;
-  t->reg_prev = sh->tail;
-  if (sh->tail)
-    sh->tail->reg_next = t;
-  else
-    sh->head = t;
-  sh->tail = t;
-  weft__store_relaxed(&sh->count, sh->count + 1);
-  weft__spin_unlock(&sh->lock);
-}
-
-void weft__registry_remove(weft__runtime *rt, weft_task *t) {
-  weft__registry_shard *sh = &rt->shards[t->reg_shard];
-  weft__spin_lock(&sh->lock);
-  if (t->reg_prev)
-    t->reg_prev->reg_next = t->reg_next;
-  else
-    sh->head = t->reg_next;
-  if (t->reg_next)
-    t->reg_next->reg_prev = t->reg_prev;
-  else
-    sh->tail = t->reg_prev;
-  /* Release: a reader that sees the count drop (shutdown waiting for zero)
-   * sees the task's last writes. */
-  weft__store_release(&sh->count, sh->count - 1);
-  weft__spin_unlock(&sh->lock);
-}
-
 uint64_t weft__registry_count(const weft__runtime *rt) {
   uint64_t n = 0;
   /* Acquire: pairs with the release store in weft__registry_remove. */
