@@ -33,14 +33,21 @@ typedef struct weft__ctx {
 _Static_assert(offsetof(weft__ctx, rsp) == 0, "ctx layout: rsp");
 #endif
 
-typedef void (*weft__ctx_entry_fn)(void *arg);
+/* pass: what the first switch into the context handed over (below). */
+typedef void (*weft__ctx_entry_fn)(void *arg, void *pass);
 
-/* Prepares *ctx to run entry(arg) on [stack_lo, stack_lo + size) when first
- * switched to. */
+/* Prepares *ctx to run entry(arg, pass) on [stack_lo, stack_lo + size) when
+ * first switched to. */
 void weft__ctx_make(weft__ctx *ctx, void *stack_lo, size_t size,
                     weft__ctx_entry_fn entry, void *arg);
 
-/* Saves the current context in *from and resumes *to. */
-void weft__ctx_switch(weft__ctx *from, weft__ctx *to);
+/* Saves the current context in *from and resumes *to, handing it pass:
+ * *to's own weft__ctx_switch returns pass (a fresh context's entry gets it
+ * as its second argument). Returns the pass of the switch that later
+ * resumes *from. The scheduler hands over the resuming thread's worker, so
+ * a task that may have migrated learns it from the switch itself, with no
+ * thread-local lookup (DESIGN 4.3: the value comes from the thread now
+ * running it, in a register, never from a cached thread-local address). */
+void *weft__ctx_switch(weft__ctx *from, weft__ctx *to, void *pass);
 
 #endif /* WEFT_RT_CTX_H */

@@ -10,11 +10,21 @@
 
 #if defined(WEFT_CTX_UCONTEXT)
 
+/* What the last switch on this thread handed over (weft__ctx_switch's
+ * pass): set just before swapcontext and read just after it by the
+ * context resumed, on the same thread. Behind accessors that cannot be
+ * inlined, since a resumed context may be on another thread than the one
+ * it left (DESIGN 4.3). */
+static _Thread_local void *passed;
+
+WEFT_NOINLINE static void pass_set(void *p) { passed = p; }
+WEFT_NOINLINE static void *pass_get(void) { return passed; }
+
 static void trampoline(unsigned hi, unsigned lo, unsigned ehi, unsigned elo) {
   void *arg = (void *)(((uintptr_t)hi << 32) | (uintptr_t)lo);
   weft__ctx_entry_fn entry =
       (weft__ctx_entry_fn)(((uintptr_t)ehi << 32) | (uintptr_t)elo);
-  entry(arg);
+  entry(arg, pass_get());
   WEFT_PANIC("a task's entry function returned through its first frame");
 }
 
@@ -31,9 +41,11 @@ void weft__ctx_make(weft__ctx *ctx, void *stack_lo, size_t size,
               (unsigned)a, (unsigned)(e >> 32), (unsigned)e);
 }
 
-void weft__ctx_switch(weft__ctx *from, weft__ctx *to) {
+void *weft__ctx_switch(weft__ctx *from, weft__ctx *to, void *pass) {
+  pass_set(pass);
   if (swapcontext(&from->uc, &to->uc) != 0)
     WEFT_PANIC("swapcontext failed");
+  return pass_get();
 }
 
 #endif

@@ -13,7 +13,7 @@
  *
  * A fresh context (weft__ctx_make, rt/ctx_make.c) is such a frame with
  * r12 = arg, r13 = entry and the return address weft__ctx_start, so the
- * first switch into it "returns" there:
+ * first switch into it "returns" there (with pass in rax, as any switch):
  *
  *   stack top (16-byte aligned)
  *   | 0                    |  <- top - 8: a null return address ends unwinding
@@ -24,7 +24,9 @@
         .globl  weft__ctx_switch
         .type   weft__ctx_switch, @function
         .align  16
-/* void weft__ctx_switch(weft__ctx *from = rdi, weft__ctx *to = rsi) */
+/* void *weft__ctx_switch(weft__ctx *from = rdi, weft__ctx *to = rsi,
+ *                        void *pass = rdx): returns pass in rax, in the
+ * context resumed (rdx is caller-saved and untouched by the switch). */
 weft__ctx_switch:
         .cfi_startproc
         pushq   %rbp
@@ -48,6 +50,7 @@ weft__ctx_switch:
         popq    %r12
         popq    %rbx
         popq    %rbp
+        movq    %rdx, %rax
         ret
         .cfi_endproc
         .size   weft__ctx_switch, .-weft__ctx_switch
@@ -55,12 +58,14 @@ weft__ctx_switch:
         .globl  weft__ctx_start
         .type   weft__ctx_start, @function
         .align  16
-/* First instruction of every fresh context: entry(arg), which must not return. */
+/* First instruction of every fresh context: entry(arg, pass), which must not
+ * return; pass arrives in rax from weft__ctx_switch. */
 weft__ctx_start:
         .cfi_startproc
         .cfi_undefined rip
         xorl    %ebp, %ebp
         movq    %r12, %rdi
+        movq    %rax, %rsi
         andq    $-16, %rsp
         call    *%r13
         /* entry returned: a task fell off its entry frame. */

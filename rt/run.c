@@ -92,7 +92,7 @@ static void complete_task(weft__worker *w, weft_task *t) {
    * acquire loads of DONE in await, gather and weft_task_state_of. */
   while (!ck_pr_cas_32_value(&t->state, s, WEFT__T_DONE, &s))
     ;
-  weft__waitq_wake_all(&t->awaiters, t->code);
+  weft__waitq_wake_all_on(&t->awaiters, t->code, w);
   if (t->on_done) /* still ours: the "alive" reference is held */
     t->on_done(t->on_done_ctx, t->code);
   weft__task_unref(t);
@@ -112,7 +112,7 @@ WEFT_NORETURN static void stack_smashed(weft_task *t) {
              what, t->stack.size);
 }
 
-static void check_switched_out(weft__worker *w, const weft_task *t) {
+static inline void check_switched_out(weft__worker *w, const weft_task *t) {
   if (WEFT_UNLIKELY(!weft__stack_canary_ok(&w->rt->stacks, &t->stack)))
     stack_smashed((weft_task *)t);
   if (WEFT_UNLIKELY(w->debug))
@@ -190,7 +190,8 @@ static void switch_to_task(weft__worker *w, weft_task *t) {
 #if defined(WEFT_TSAN)
   __tsan_switch_to_fiber(t->tsan_fiber, 0);
 #endif
-  weft__ctx_switch(&w->sched, &t->ctx);
+  /* Hands the task this worker (task_entry, weft__switch_out_from). */
+  weft__ctx_switch(&w->sched, &t->ctx, w);
 #if defined(WEFT_ASAN)
   __sanitizer_finish_switch_fiber(w->asan_fake_stack, NULL, NULL);
 #endif
@@ -218,7 +219,7 @@ static uint32_t claim(weft_task *t) {
   return s;
 }
 
-static void task_entry(void *arg);
+static void task_entry(void *arg, void *pass);
 
 static int start_task(weft__worker *w, weft_task *t) {
   int err =
@@ -241,12 +242,8 @@ static int start_task(weft__worker *w, weft_task *t) {
   return 0;
 }
 
-/* Makes t ready to be switched to: RUNNING and started. Returns false if it
- * finished instead (cancelled before it ran, or no stack). Either side. */
-static bool prepare(weft__worker *w, weft_task *t) {
-  uint32_t s = claim(t);
-  if (WEFT_LIKELY(t->started))
-    return true;
+/* prepare for a task that has not started: its first run. */
+static bool prepare_start(weft__worker *w, weft_task *t, uint32_t s) {
   if (s & WEFT__T_CANCEL) { /* cancelled before it ran: never enters fn */
     finish_unstarted(w, t, -ECANCELED);
     return false;
@@ -257,6 +254,16 @@ static bool prepare(weft__worker *w, weft_task *t) {
     return false;
   }
   return true;
+}
+
+/* Makes t ready to be switched to: RUNNING and started. Returns false if it
+ * finished instead (cancelled before it ran, or no stack). Either side.
+ * Inline: a task that is resumed needs only the claim. */
+static inline bool prepare(weft__worker *w, weft_task *t) {
+  uint32_t s = claim(t);
+  if (WEFT_LIKELY(t->started))
+    return true;
+  return prepare_start(w, t, s);
 }
 
 /* Step 1: the next task to switch to directly, or NULL for the loop. */
@@ -329,6 +336,9 @@ void weft__switch_out_from(weft__worker *w, int intent) {
     yield_goes_on(w, t);
     return;
   }
+  /* The worker that resumes t, handed over by its switch (rt/ctx.h): w no
+   * longer holds once t has switched out (DESIGN 4.3). */
+  weft__worker *now;
   if (next) {
     w->prev = intent == WEFT__I_EXIT ? NULL : t;
     w->prev_intent = intent;
@@ -345,7 +355,7 @@ void weft__switch_out_from(weft__worker *w, int intent) {
 #if defined(WEFT_TSAN)
     __tsan_switch_to_fiber(next->tsan_fiber, 0);
 #endif
-    weft__ctx_switch(save, &next->ctx);
+    now = weft__ctx_switch(save, &next->ctx, w);
   } else {
     w->intent = intent;
     if (intent == WEFT__I_EXIT)
@@ -358,19 +368,20 @@ void weft__switch_out_from(weft__worker *w, int intent) {
 #if defined(WEFT_TSAN)
     __tsan_switch_to_fiber(w->tsan_fiber, 0);
 #endif
-    weft__ctx_switch(save, &w->sched);
+    now = weft__ctx_switch(save, &w->sched, w);
   }
   if (intent == WEFT__I_EXIT)
     WEFT_PANIC("a finished task was resumed");
-  /* Resumed, perhaps on another worker: look it up again (DESIGN 4.3). */
+  /* Resumed, perhaps on another worker: now is the one running t. */
   arrived_in_task(t);
-  finish_prev(weft__worker_current());
+  finish_prev(now);
 }
 
-static void task_entry(void *arg) {
+/* pass: the worker that started t, handed over by the switch. */
+static void task_entry(void *arg, void *pass) {
   weft_task *t = arg;
   arrived_in_task(t);
-  finish_prev(weft__worker_current());
+  finish_prev(pass);
   void *result = NULL;
   int code = t->fn(t->arg, &result);
   t->result = result;

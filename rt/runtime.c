@@ -216,7 +216,8 @@ static int runtime_create(const weft_config *cfg_in, weft__runtime **out,
   if (!rt)
     return -ENOMEM;
   rt->cfg = cfg;
-  rt->stack_size = stack;
+  /* As a class size, so that spawns need not round it (rt/stack.h). */
+  rt->stack_size = weft__stack_class_size(stack);
   weft__stack_pool_init(&rt->stacks);
   weft__inject_init(&rt->inject);
   if ((err = weft__obs_config(rt))) /* the environment's WEFT_DEBUG, ... */

@@ -291,43 +291,67 @@ static void set_owner(const weft__stack *s, void *owner) {
   weft__store_release(&slab_at(s->slab)->owner[s->slot], owner);
 }
 
+/* Makes the stack just taken ready for its owner. */
+static inline void hand_out(const weft__stack_pool *p, const weft__stack *s,
+                            void *owner) {
+  if (!p->guards)
+    *(uint64_t *)(void *)s->lo = WEFT__STACK_CANARY;
+  set_owner(s, owner);
+}
+
+/* weft__stack_get's slow path, apart (a tail call) so that a cache hit
+ * saves no registers for it: takes a stack of class k from the pool,
+ * refilling half the cache. Returns 0 or -ENOMEM. */
+WEFT_NOINLINE static int get_from_pool(weft__stack_cache *c,
+                                       weft__stack_pool *p, size_t cls,
+                                       void *owner, weft__stack *out) {
+  int k = class_of(cls);
+  pthread_mutex_lock(&p->lock);
+  weft__stack_freelist *fl = &p->free[k];
+  if (fl->len == 0) {
+    int err = grow(p, cls);
+    if (err) {
+      pthread_mutex_unlock(&p->lock);
+      return err;
+    }
+  }
+  /* Refill half a cache at once so the lock is taken rarely. */
+  while (fl->len > 1 && c->len[k] < WEFT__STACK_CACHE / 2)
+    c->items[k][c->len[k]++] = fl->items[--fl->len];
+  *out = fl->items[--fl->len];
+  note_len(p, k);
+  pthread_mutex_unlock(&p->lock);
+  hand_out(p, out, owner);
+  return 0;
+}
+
 int weft__stack_get(weft__stack_cache *c, weft__stack_pool *p, size_t size,
                     void *owner, weft__stack *out) {
-  size_t cls = weft__stack_class_size(size);
-  if (!cls)
-    return -EINVAL;
-  int k = class_of(cls);
-  if (WEFT_LIKELY(c->len[k] > 0)) {
-    *out = c->items[k][--c->len[k]];
-  } else {
-    pthread_mutex_lock(&p->lock);
-    weft__stack_freelist *fl = &p->free[k];
-    if (fl->len == 0) {
-      int err = grow(p, cls);
-      if (err) {
-        pthread_mutex_unlock(&p->lock);
-        return err;
-      }
-    }
-    /* Refill half a cache at once so the lock is taken rarely. */
-    while (fl->len > 1 && c->len[k] < WEFT__STACK_CACHE / 2)
-      c->items[k][c->len[k]++] = fl->items[--fl->len];
-    *out = fl->items[--fl->len];
-    note_len(p, k);
-    pthread_mutex_unlock(&p->lock);
-  }
-  if (!p->guards)
-    *(uint64_t *)(void *)out->lo = WEFT__STACK_CANARY;
-  set_owner(out, owner);
+  int k = class_of(size);
+  if (WEFT_UNLIKELY(c->len[k] == 0))
+    return get_from_pool(c, p, size, owner, out);
+  *out = c->items[k][--c->len[k]];
+  hand_out(p, out, owner);
   return 0;
+}
+
+/* weft__stack_put's slow path, apart for the same reason (a tail call):
+ * the cache of class k is full, half of it goes to the pool, then s goes
+ * in. */
+WEFT_NOINLINE static void put_spill(weft__stack_cache *c, weft__stack_pool *p,
+                                    int k, const weft__stack *s) {
+  spill(c, p, k, WEFT__STACK_CACHE / 2);
+  c->items[k][c->len[k]++] = *s;
 }
 
 void weft__stack_put(weft__stack_cache *c, weft__stack_pool *p,
                      weft__stack *s) {
   set_owner(s, NULL);
   int k = class_of(s->size);
-  if (WEFT_UNLIKELY(c->len[k] == WEFT__STACK_CACHE))
-    spill(c, p, k, WEFT__STACK_CACHE / 2);
+  if (WEFT_UNLIKELY(c->len[k] == WEFT__STACK_CACHE)) {
+    put_spill(c, p, k, s);
+    return;
+  }
   c->items[k][c->len[k]++] = *s;
 }
 

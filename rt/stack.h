@@ -87,8 +87,10 @@ void weft__stack_cache_flush(weft__stack_cache *c, weft__stack_pool *p);
 /* The usable size for a requested size: the class size, or 0 if too large. */
 size_t weft__stack_class_size(size_t want);
 
-/* Takes a stack of at least `size` bytes, recording `owner` for reports.
- * Owner worker (cache) only. Returns 0 or -ENOMEM. */
+/* Takes a stack of `size` bytes, a class size (weft__stack_class_size's
+ * result: tasks round their request when they are made, not at each
+ * start), recording `owner` for reports. Owner worker (cache) only.
+ * Returns 0 or -ENOMEM. */
 int weft__stack_get(weft__stack_cache *c, weft__stack_pool *p, size_t size,
                     void *owner, weft__stack *out);
 /* Gives a stack back. Owner worker (cache) only. */

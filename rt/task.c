@@ -23,9 +23,15 @@
  *    returns -ECANCELED: delivered once. A task waiting on other tasks
  *    (await, gather) has a forward instead: cancelling it cancels what it
  *    waits on, as asyncio cancels the future a task waits on, and the
- *    waiter sees their outcome. The forward is set and cleared under the
- *    task's fwd_lock; a canceller inside the forward holds fwd_busy, and the
- *    waiter does not leave (its ctx lives on its stack) until it drops.
+ *    waiter sees their outcome. The waiter publishes the forward without a
+ *    lock (ctx, then fn with a release store; set only when none is set:
+ *    set and clear come in pairs) and clears it under the task's fwd_lock;
+ *    a canceller reads it under fwd_lock, and one inside the forward holds
+ *    fwd_busy: the waiter does not leave (its ctx lives on its stack) until
+ *    it drops. A canceller that finds no forward because the waiter was
+ *    setting it just then sets CANCEL and wakes the waiter, which forwards
+ *    the cancellation itself at its next look (as for a cancellation that
+ *    was pending before its wait): none is lost.
  *  - finish: DONE, awaiters woken, CANCEL dropped.
  *
  * References: the handle (dropped by weft_detach), the task being alive
@@ -76,9 +82,9 @@ void weft__task_ref(weft_task *t) { ck_pr_inc_32(&t->refs); }
  * after free. */
 #define TASK_POOL_MAX 256
 
-static weft_task *task_alloc(weft__runtime *rt) {
+/* w is the calling thread's worker (weft__worker_current), or NULL. */
+static weft_task *task_alloc(weft__worker *w, weft__runtime *rt) {
 #if !defined(WEFT_SANITIZER)
-  weft__worker *w = weft__worker_current();
   if (w && w->rt == rt && w->task_pool) {
     weft_task *t = w->task_pool;
     w->task_pool = t->next;
@@ -86,6 +92,7 @@ static weft_task *task_alloc(weft__runtime *rt) {
     return t;
   }
 #else
+  (void)w;
   (void)rt;
 #endif
   return weft__alloc(sizeof(weft_task));
@@ -98,7 +105,8 @@ void weft__task_free_name(weft_task *t) {
 
 static void task_free(weft_task *t) {
   t->magic = WEFT__TASK_FREED;
-  weft__task_free_name(t);
+  if (t->name) /* most tasks have none: no call */
+    weft__task_free_name(t);
 #if !defined(WEFT_SANITIZER)
   weft__worker *w = weft__worker_current();
   if (w && w->rt == t->rt && w->task_pool_len < TASK_POOL_MAX) {
@@ -127,14 +135,15 @@ void weft__task_unref(weft_task *t) {
     task_free(t);
 }
 
-void weft__task_check(const weft_task *t, const char *fn) {
-  if (WEFT_UNLIKELY(t->magic != WEFT__TASK_MAGIC))
-    WEFT_PANIC("%s: the handle %p is not a live task (%s)", fn, (const void *)t,
-               t->magic == WEFT__TASK_FREED
-                   ? "used after weft_detach released it"
-                   : "not a handle from weft_spawn");
+void weft__task_check_failed(const weft_task *t, const char *fn) {
+  WEFT_PANIC("%s: the handle %p is not a live task (%s)", fn, (const void *)t,
+             t->magic == WEFT__TASK_FREED ? "used after weft_detach released it"
+                                          : "not a handle from weft_spawn");
 }
 
+/* The transition of a wake; true if t must now be queued (it was waiting:
+ * now SCHEDULED), false if there is nothing more to do (already queued,
+ * done, or running: NOTIFIED set for its worker). */
 bool weft__task_claim_wake(weft_task *t) {
   uint32_t s = weft__load_relaxed(&t->state);
   uint32_t next;
@@ -153,7 +162,14 @@ void weft__task_wake(weft_task *t) {
     weft__sched_push_woken(t);
 }
 
-void weft__park(void) { weft__switch_out(WEFT__I_PARK); }
+void weft__task_wake_on(weft__worker *w, weft_task *t) {
+  if (weft__task_claim_wake(t))
+    weft__sched_push_on(w, t, true);
+}
+
+void weft__park(void) {
+  weft__switch_out_from(weft__worker_current(), WEFT__I_PARK);
+}
 
 bool weft__cancel_pending(const weft_task *t) {
   return (weft__load_relaxed(&t->state) & WEFT__T_CANCEL) &&
@@ -185,10 +201,15 @@ void weft__task_describe(const weft_task *t, char *buf, size_t len) {
 
 /* ---- spawn ------------------------------------------------------------ */
 
-int weft__task_new(weft__runtime *rt, weft_fn fn, void *arg,
-                   const weft_spawn_opts *opts, const char *file, int line,
-                   weft__done_fn on_done, void *ctx, weft_task **out) {
-  size_t stack = rt->stack_size;
+/* weft__task_new for a caller that has looked up its worker: w is the
+ * calling thread's (weft__worker_current), or NULL. The spawn path passes
+ * it down so that the pool, the registry and the queue need no lookup of
+ * their own. */
+static inline __attribute__((always_inline)) int
+task_new(weft__worker *w, weft__runtime *rt, weft_fn fn, void *arg,
+         const weft_spawn_opts *opts, const char *file, int line,
+         weft__done_fn on_done, void *ctx, weft_task **out) {
+  size_t stack = rt->stack_size; /* a class size (rt/runtime.c) */
   if (opts && opts->pinned &&
       (opts->worker < 0 || opts->worker >= rt->nworkers || opts->eager))
     return -EINVAL;
@@ -196,11 +217,12 @@ int weft__task_new(weft__runtime *rt, weft_fn fn, void *arg,
     if (opts->stack_size < WEFT_STACK_MIN ||
         !weft__stack_class_size(opts->stack_size))
       return -EINVAL;
-    stack = opts->stack_size;
+    /* Rounded here, once, so that starting the task need not. */
+    stack = weft__stack_class_size(opts->stack_size);
   }
   if (weft__load_relaxed(&rt->shutdown))
     return -ESHUTDOWN;
-  weft_task *t = task_alloc(rt);
+  weft_task *t = task_alloc(w, rt);
   if (!t)
     return -ENOMEM;
   t->magic = WEFT__TASK_MAGIC;
@@ -238,9 +260,16 @@ int weft__task_new(weft__runtime *rt, weft_fn fn, void *arg,
   t->on_done_ctx = ctx;
   if (opts && opts->name && (t->name = weft__alloc(WEFT__NAME_MAX)))
     snprintf(t->name, WEFT__NAME_MAX, "%s", opts->name);
-  weft__registry_add(rt, t);
+  weft__registry_add(rt, w, t);
   *out = t;
   return 0;
+}
+
+int weft__task_new(weft__runtime *rt, weft_fn fn, void *arg,
+                   const weft_spawn_opts *opts, const char *file, int line,
+                   weft__done_fn on_done, void *ctx, weft_task **out) {
+  return task_new(weft__worker_current(), rt, fn, arg, opts, file, line,
+                  on_done, ctx, out);
 }
 
 static int spawn(weft_task **out, weft_fn fn, void *arg,
@@ -251,7 +280,7 @@ static int spawn(weft_task **out, weft_fn fn, void *arg,
   weft__worker *w = weft__worker_current();
   if (!w || !w->current)
     return -EPERM;
-  int err = weft__task_new(w->rt, fn, arg, opts, file, line, on_done, ctx, out);
+  int err = task_new(w, w->rt, fn, arg, opts, file, line, on_done, ctx, out);
   if (err)
     return err;
   if (WEFT_UNLIKELY(w->rt->cfg.debug))
@@ -259,10 +288,10 @@ static int spawn(weft_task **out, weft_fn fn, void *arg,
   if ((opts && opts->eager) || w->rt->cfg.eager_tasks) {
     /* The worker runs it until its first suspension, then resumes us. */
     w->eager = *out;
-    weft__switch_out(WEFT__I_EAGER);
+    weft__switch_out_from(w, WEFT__I_EAGER);
     return 0;
   }
-  weft__sched_push(*out);
+  weft__sched_push_on(w, *out, false);
   return 0;
 }
 
@@ -291,6 +320,28 @@ static bool is_done(const weft_task *t) {
   return weft__load_acquire(&t->state) & WEFT__T_DONE;
 }
 
+/* weft__cancel_forward_set and _clear, inline for weft_await. The set
+ * takes no lock (the protocol at the top of the file, "cancel"). */
+static inline void forward_set(weft_task *self, bool (*fn)(void *ctx),
+                               void *ctx) {
+  weft__store_relaxed(&self->fwd_ctx, ctx);
+  /* Release: publishes fwd_ctx with fn; pairs with the acquire load in
+   * weft_cancel. */
+  weft__store_release(&self->fwd_fn, fn);
+}
+
+static inline void forward_clear(weft_task *self) {
+  weft__spin_lock(&self->fwd_lock);
+  weft__store_relaxed(&self->fwd_fn, (bool (*)(void *))NULL);
+  /* A canceller may be inside fn with our ctx: wait until it is out. */
+  while (self->fwd_busy) {
+    weft__spin_unlock(&self->fwd_lock);
+    ck_pr_stall();
+    weft__spin_lock(&self->fwd_lock);
+  }
+  weft__spin_unlock(&self->fwd_lock);
+}
+
 /* The forward of a task awaiting t: cancel t instead (asyncio cancels the
  * future a task waits on). Declines once t has finished, and the awaiter
  * itself is then cancelled. */
@@ -302,7 +353,8 @@ static bool forward_to_task(void *ctx) {
 int weft_await(weft_task *t, void **result) {
   if (!t)
     return -EINVAL;
-  weft_task *self = weft__self();
+  weft__worker *wk = weft__worker_current(); /* only until a switch */
+  weft_task *self = wk ? wk->current : NULL;
   if (!self)
     return -EPERM;
   weft__task_check(t, "weft_await");
@@ -312,7 +364,7 @@ int weft_await(weft_task *t, void **result) {
     weft__debug_awaited(t);
   if (is_done(t))
     return outcome(t, result); /* no suspension, as in asyncio */
-  weft__cancel_forward_set(self, forward_to_task, t);
+  forward_set(self, forward_to_task, t);
   WEFT__WAIT_SET(self, "await", WEFT__WAIT_TASK, (uintptr_t)t);
   while (!is_done(t)) {
     weft__waiter w;
@@ -329,7 +381,7 @@ int weft_await(weft_task *t, void **result) {
       weft_cancel(t);
   }
   WEFT__WAIT_CLEAR(self);
-  weft__cancel_forward_clear(self);
+  forward_clear(self);
   /* A cancellation that arrived after t finished, before we resumed, is
    * delivered here: this await is still the current suspension point. The
    * outcome is not lost: the handle can be awaited again. */
@@ -352,23 +404,10 @@ void weft_detach(weft_task *t) {
 
 void weft__cancel_forward_set(weft_task *self, bool (*fn)(void *ctx),
                               void *ctx) {
-  weft__spin_lock(&self->fwd_lock);
-  self->fwd_fn = fn;
-  self->fwd_ctx = ctx;
-  weft__spin_unlock(&self->fwd_lock);
+  forward_set(self, fn, ctx);
 }
 
-void weft__cancel_forward_clear(weft_task *self) {
-  weft__spin_lock(&self->fwd_lock);
-  self->fwd_fn = NULL;
-  /* A canceller may be inside fn with our ctx: wait until it is out. */
-  while (self->fwd_busy) {
-    weft__spin_unlock(&self->fwd_lock);
-    ck_pr_stall();
-    weft__spin_lock(&self->fwd_lock);
-  }
-  weft__spin_unlock(&self->fwd_lock);
-}
+void weft__cancel_forward_clear(weft_task *self) { forward_clear(self); }
 
 int weft_cancel(weft_task *t) {
   if (!t)
@@ -377,14 +416,16 @@ int weft_cancel(weft_task *t) {
   if (!(weft__load_acquire(&t->state) & WEFT__T_DONE))
     ck_pr_inc_32(&t->cancel_reqs); /* sync/ scopes: Task.cancelling() */
   weft__spin_lock(&t->fwd_lock);
+  /* Acquire: pairs with the release store in forward_set, so ctx is the
+   * one set with fn. */
+  bool (*fn)(void *) = weft__load_acquire(&t->fwd_fn);
   /* A shielded task (sync/) keeps the request for later: no forward. */
-  if (t->fwd_fn && !weft__load_relaxed(&t->shield)) {
+  if (fn && !weft__load_relaxed(&t->shield)) {
     if (t->fwd_busy) { /* a cycle of awaits, or a concurrent cancel */
       weft__spin_unlock(&t->fwd_lock);
       return 0;
     }
-    bool (*fn)(void *) = t->fwd_fn;
-    void *ctx = t->fwd_ctx;
+    void *ctx = weft__load_relaxed(&t->fwd_ctx);
     t->fwd_busy++;
     weft__spin_unlock(&t->fwd_lock);
     bool forwarded = fn(ctx);
@@ -395,7 +436,9 @@ int weft_cancel(weft_task *t) {
       return 0;
     }
   }
-  /* Set under fwd_lock so that a forward set meanwhile cannot miss it. */
+  /* Set under fwd_lock, so that a forward being cleared meanwhile waits
+   * for it; a forward being set meanwhile finds it at the waiter's next
+   * look, after the wake below. */
   uint32_t s = weft__load_relaxed(&t->state);
   do {
     if (s & WEFT__T_DONE) {

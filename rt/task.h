@@ -64,9 +64,12 @@ struct weft_task {
   int16_t worker;      /* the worker it last ran on, recorded while observation
                           hooks are on (rt/debug.h), else -1: atomic */
   weft__waitq awaiters;
-  weft__spinlock fwd_lock;   /* guards the three below */
-  uint32_t fwd_busy;         /* cancellers inside fwd_fn */
-  bool (*fwd_fn)(void *ctx); /* the cancel forward (rt/task.c), or NULL */
+  weft__spinlock fwd_lock; /* guards fwd_busy; taken to read the forward
+                              and to clear it (rt/task.c, "cancel") */
+  uint32_t fwd_busy;       /* cancellers inside fwd_fn */
+  /* The cancel forward (rt/task.c), or NULL, and its argument: atomic,
+   * set by the task without the lock, cleared under it. */
+  bool (*fwd_fn)(void *ctx);
   void *fwd_ctx;
   weft__stack stack;              /* valid once started, until finished */
   weft_task *reg_prev, *reg_next; /* registry shard, under its lock */
@@ -158,7 +161,11 @@ void weft__asyncio_hop(void);
  * not a live task: a handle used after weft_detach, or a stray pointer.
  * Catches the common case; memory reused by a new task cannot be told
  * apart (ASan builds catch that too). */
-void weft__task_check(const weft_task *t, const char *fn);
+WEFT_NORETURN void weft__task_check_failed(const weft_task *t, const char *fn);
+static inline void weft__task_check(const weft_task *t, const char *fn) {
+  if (WEFT_UNLIKELY(t->magic != WEFT__TASK_MAGIC))
+    weft__task_check_failed(t, fn);
+}
 
 void weft__task_ref(weft_task *t);
 /* Frees the task's copy of its name (when the task object goes). */
@@ -171,6 +178,9 @@ void weft__task_unref(weft_task *t);
 /* Makes t runnable if it is waiting (or sets NOTIFIED if it is running).
  * Any thread. */
 void weft__task_wake(weft_task *t);
+/* The same, for a caller that has looked up its worker: w is the calling
+ * thread's (weft__worker_current), or NULL off the workers. */
+void weft__task_wake_on(struct weft__worker *w, weft_task *t);
 /* The first half of weft__task_wake: the state change. True if the caller
  * must now queue t (it was waiting, and is now scheduled). */
 bool weft__task_claim_wake(weft_task *t);
@@ -191,7 +201,11 @@ bool weft__cancel_pending(const weft_task *t);
 
 /* While self waits on other tasks: weft_cancel(self) calls fn(ctx) instead
  * of cancelling self; if fn returns false (nothing left to cancel), self is
- * cancelled as usual. Clear waits for cancellers still inside fn. */
+ * cancelled as usual. Clear waits for cancellers still inside fn. Set and
+ * clear come in pairs (no set while a forward is set). A cancel made while
+ * the forward is being set may instead cancel self, who must then forward
+ * it by itself: a waiter checks for a pending cancellation after setting
+ * its forward and at every wake-up. */
 void weft__cancel_forward_set(weft_task *self, bool (*fn)(void *ctx),
                               void *ctx);
 void weft__cancel_forward_clear(weft_task *self);

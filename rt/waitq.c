@@ -5,14 +5,7 @@
 #include <errno.h>
 
 #include "rt/task.h"
-
-void weft__waitq_init(weft__waitq *q) {
-  q->lock = (weft__spinlock)WEFT__SPINLOCK_INIT;
-  q->head.prev = q->head.next = &q->head;
-}
-
-void weft__waitq_lock(weft__waitq *q) { weft__spin_lock(&q->lock); }
-void weft__waitq_unlock(weft__waitq *q) { weft__spin_unlock(&q->lock); }
+#include "rt/worker.h"
 
 bool weft__waitq_empty_locked(const weft__waitq *q) {
   return q->head.next == &q->head;
@@ -22,17 +15,6 @@ static void unlink_waiter(weft__waiter *w) {
   w->link.prev->next = w->link.next;
   w->link.next->prev = w->link.prev;
   w->link.prev = w->link.next = NULL;
-}
-
-void weft__waitq_push_locked(weft__waitq *q, weft__waiter *w, weft_task *t) {
-  w->task = t;
-  w->value = NULL;
-  w->filter = NULL;
-  weft__store_relaxed(&w->status, WEFT__PENDING);
-  w->link.prev = q->head.prev;
-  w->link.next = &q->head;
-  q->head.prev->next = &w->link;
-  q->head.prev = &w->link;
 }
 
 /* w unlinked under lk (the list's own lock, or its owner's), if a waker
@@ -83,29 +65,41 @@ int weft__waitq_wait(weft__waitq *q, weft__waiter *w) {
 
 /* Step 3 for the first waiter; called with q locked, returns unlocked.
  * *more tells whether waiters were left behind it (seen under the lock, so
- * wake_all need not lock again only to find the queue empty). */
-static bool wake_first_unlock(weft__waitq *q, int status, void *value,
-                              bool *more) {
+ * wake_all need not lock again only to find the queue empty). w is the
+ * calling thread's worker, or NULL if the caller did not look it up. */
+static inline bool wake_first_unlock(weft__waitq *q, int status, void *value,
+                                     bool *more, weft__worker *w) {
   if (q->head.next == &q->head) {
     *more = false;
     weft__waitq_unlock(q);
     return false;
   }
-  weft__waiter *w = (weft__waiter *)(void *)q->head.next; /* link is first */
-  unlink_waiter(w);
+  weft__waiter *wt = (weft__waiter *)(void *)q->head.next; /* link first */
+  unlink_waiter(wt);
   *more = q->head.next != &q->head;
-  weft_task *t = w->task; /* read before the status store frees w */
-  if (w->filter && !w->filter(w, status)) {
-    w->value = value;
-    weft__store_release(&w->status, status);
+  weft_task *t = wt->task; /* read before the status store frees wt */
+  if (wt->filter && !wt->filter(wt, status)) {
+    wt->value = value;
+    weft__store_release(&wt->status, status);
     weft__waitq_unlock(q);
     return true;
   }
-  weft__task_ref(t);
-  w->value = value;
+  /* From the status store on, t may return from its wait and finish (woken
+   * spuriously, or by a cancel, on another worker): the reference keeps it
+   * until its wake is done. Not needed when t can run only on the calling
+   * thread, which is busy here: the one worker of an asyncio-order runtime
+   * (rt/worker.h) waking a task of that runtime. */
+  bool solo = w && t->rt == w->rt && w->rt->asyncio_order;
+  if (!solo)
+    weft__task_ref(t);
+  wt->value = value;
   /* Release: pairs with the acquire load of step 4. */
-  weft__store_release(&w->status, status);
+  weft__store_release(&wt->status, status);
   weft__waitq_unlock(q);
+  if (solo) {
+    weft__task_wake_on(w, t);
+    return true;
+  }
   weft__task_wake(t);
   weft__task_unref(t);
   return true;
@@ -114,17 +108,21 @@ static bool wake_first_unlock(weft__waitq *q, int status, void *value,
 bool weft__waitq_wake_one(weft__waitq *q, int status, void *value) {
   bool more;
   weft__waitq_lock(q);
-  return wake_first_unlock(q, status, value, &more);
+  return wake_first_unlock(q, status, value, &more, NULL);
 }
 
 /* One waiter per critical section, each woken outside the lock. A waiter
  * that arrives after the lock was let go with the queue empty is not ours
  * to wake: it queued after the event (callers make it re-check). */
 void weft__waitq_wake_all(weft__waitq *q, int status) {
+  weft__waitq_wake_all_on(q, status, NULL);
+}
+
+void weft__waitq_wake_all_on(weft__waitq *q, int status, weft__worker *w) {
   bool more;
   do
     weft__waitq_lock(q);
-  while (wake_first_unlock(q, status, NULL, &more) && more);
+  while (wake_first_unlock(q, status, NULL, &more, w) && more);
 }
 
 /* ---- lists guarded by their owner's lock ------------------------------ */

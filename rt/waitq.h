@@ -63,13 +63,32 @@ typedef struct weft__waitq {
   weft__wlink head; /* sentinel of a circular list of waiters' links */
 } weft__waitq;
 
-void weft__waitq_init(weft__waitq *q);
-void weft__waitq_lock(weft__waitq *q);
-void weft__waitq_unlock(weft__waitq *q);
+/* Inline: every task's awaiter queue is made at its spawn. */
+static inline void weft__waitq_init(weft__waitq *q) {
+  q->lock = (weft__spinlock)WEFT__SPINLOCK_INIT;
+  q->head.prev = q->head.next = &q->head;
+}
+/* Inline: every await takes the lock once and links one waiter. */
+static inline void weft__waitq_lock(weft__waitq *q) {
+  weft__spin_lock(&q->lock);
+}
+static inline void weft__waitq_unlock(weft__waitq *q) {
+  weft__spin_unlock(&q->lock);
+}
 bool weft__waitq_empty_locked(const weft__waitq *q);
 
 /* Step 1: links w for the calling task t at the back. Under the lock. */
-void weft__waitq_push_locked(weft__waitq *q, weft__waiter *w, weft_task *t);
+static inline void weft__waitq_push_locked(weft__waitq *q, weft__waiter *w,
+                                           weft_task *t) {
+  w->task = t;
+  w->value = NULL;
+  w->filter = NULL;
+  weft__store_relaxed(&w->status, WEFT__PENDING);
+  w->link.prev = q->head.prev;
+  w->link.next = &q->head;
+  q->head.prev->next = &w->link;
+  q->head.prev = &w->link;
+}
 
 /* Steps 2 and 4: called with q locked after push; unlocks q. Returns the
  * status the waker gave, or -ECANCELED if the task was cancelled first.
@@ -85,6 +104,12 @@ bool weft__waitq_remove(weft__waitq *q, weft__waiter *w);
 bool weft__waitq_wake_one(weft__waitq *q, int status, void *value);
 /* Wakes every waiter, in the order they came. Any thread. */
 void weft__waitq_wake_all(weft__waitq *q, int status);
+/* The same, for a caller that has looked up its worker: w is the calling
+ * thread's (weft__worker_current), or NULL off the workers. With w, waking
+ * a task that can run only on w (asyncio order) costs no reference. */
+struct weft__worker;
+void weft__waitq_wake_all_on(weft__waitq *q, int status,
+                             struct weft__worker *w);
 
 /* Steps 1, 2 and 4 for the calling task, with a deadline (rt/iowait.c):
  * locks q; if ready(ctx) holds, returns 0 without waiting; else links a

@@ -36,8 +36,7 @@
 
 /* ---- queues ------------------------------------------------------------ */
 
-static void push(weft_task *t, bool woken) {
-  weft__worker *w = weft__worker_current();
+void weft__sched_push_slow(weft__worker *w, weft_task *t, bool woken) {
   weft__runtime *rt = t->rt;
   if (WEFT_LIKELY(w && w->rt == rt)) {
     if (!rt->asyncio_order)
@@ -59,8 +58,12 @@ static void push(weft_task *t, bool woken) {
     weft__multi_notify(rt);
 }
 
-void weft__sched_push(weft_task *t) { push(t, false); }
-void weft__sched_push_woken(weft_task *t) { push(t, true); }
+void weft__sched_push(weft_task *t) {
+  weft__sched_push_on(weft__worker_current(), t, false);
+}
+void weft__sched_push_woken(weft_task *t) {
+  weft__sched_push_on(weft__worker_current(), t, true);
+}
 
 /* ---- the reactor ------------------------------------------------------- */
 
@@ -92,42 +95,6 @@ void weft__registry_fini(weft__runtime *rt) {
   weft__free(rt->shards, (size_t)rt->nshards * sizeof *rt->shards);
   rt->shards = NULL;
   rt->nshards = 0;
-}
-
-void weft__registry_add(weft__runtime *rt, weft_task *t) {
-  weft__worker *w = weft__worker_current();
-  uint32_t i = 0;
-  if (!rt->asyncio_order)
-    i = (uint32_t)(w && w->rt == rt ? w->index : rt->nworkers);
-  weft__registry_shard *sh = &rt->shards[i];
-  t->reg_shard = i;
-  weft__spin_lock(&sh->lock);
-  t->reg_next = NULL;
-  t->reg_prev = sh->tail;
-  if (sh->tail)
-    sh->tail->reg_next = t;
-  else
-    sh->head = t;
-  sh->tail = t;
-  weft__store_relaxed(&sh->count, sh->count + 1);
-  weft__spin_unlock(&sh->lock);
-}
-
-void weft__registry_remove(weft__runtime *rt, weft_task *t) {
-  weft__registry_shard *sh = &rt->shards[t->reg_shard];
-  weft__spin_lock(&sh->lock);
-  if (t->reg_prev)
-    t->reg_prev->reg_next = t->reg_next;
-  else
-    sh->head = t->reg_next;
-  if (t->reg_next)
-    t->reg_next->reg_prev = t->reg_prev;
-  else
-    sh->tail = t->reg_prev;
-  /* Release: a reader that sees the count drop (shutdown waiting for zero)
-   * sees the task's last writes. */
-  weft__store_release(&sh->count, sh->count - 1);
-  weft__spin_unlock(&sh->lock);
 }
 
 uint64_t weft__registry_count(const weft__runtime *rt) {
@@ -216,12 +183,6 @@ void weft__report_stragglers(weft__runtime *rt) {
  * stop. As asyncio.run, the loop stops one batch after the main task
  * finished (its done-callback is queued behind what was ready then), so
  * tasks ready at that moment take one more step before they are cancelled. */
-bool weft__shutdown_wanted(weft__runtime *rt) {
-  if (weft__load_acquire(&rt->stop_requested))
-    return true;
-  return rt->main && (weft__load_acquire(&rt->main->state) & WEFT__T_DONE);
-}
-
 static bool shutdown_step(weft__worker *w) {
   weft__runtime *rt = w->rt;
   if (!weft__load_relaxed(&rt->shutdown)) {
@@ -249,9 +210,12 @@ static bool shutdown_step(weft__worker *w) {
 
 /* Steps 2 and 3 of a tick: the inject queue, then expired timers, to the
  * back of the ready queue. */
-static void collect_ready(weft__worker *w) {
+static inline void collect_ready(weft__worker *w) {
   w->batch_seq++;
-  WEFT__STAT_ADD(w, inject_pops, weft__inject_drain(&w->rt->inject, &w->runq));
+  /* The length first, inline: almost always nothing was injected. */
+  if (weft__inject_len(&w->rt->inject))
+    WEFT__STAT_ADD(w, inject_pops,
+                   weft__inject_drain(&w->rt->inject, &w->runq));
   weft__worker_fire_timers(w);
 }
 
@@ -292,9 +256,8 @@ void weft__worker_thread_begin(weft__worker *w) {
 #endif
 }
 
-void weft__worker_fire_timers(weft__worker *w) {
-  if (!weft__timers_empty(&w->timers))
-    weft__timers_run(&w->timers, weft_now_ns(), false, SIZE_MAX, fire_timer, w);
+void weft__worker_run_timers(weft__worker *w) {
+  weft__timers_run(&w->timers, weft_now_ns(), false, SIZE_MAX, fire_timer, w);
 }
 
 void weft__worker_fire_timers_at(weft__worker *w, int64_t now, size_t max) {

@@ -163,7 +163,7 @@ typedef struct weft__runtime {
   weft_config cfg;
   struct weft__topo *topo; /* NULL if hwloc could not load it */
   bool pin;                /* workers are pinned to PUs */
-  size_t stack_size;       /* default usable stack size */
+  size_t stack_size;       /* default usable stack size: a class size */
   bool asyncio_order;      /* one worker: asyncio's batches and hops */
   int nworkers;
   weft__worker *workers;
@@ -217,6 +217,21 @@ void weft__fiber_cache_flush(weft__worker *w);
  * wake (it may take the LIFO slot); plain for a new task. */
 void weft__sched_push(weft_task *t);
 void weft__sched_push_woken(weft_task *t);
+/* The same, for a caller that has looked up its worker: w is the calling
+ * thread's (weft__worker_current), or NULL off the workers. Inline for the
+ * asyncio-order queue, which every spawn and wake on the one worker takes;
+ * the rest is weft__sched_push_slow. */
+void weft__sched_push_slow(weft__worker *w, weft_task *t, bool woken);
+static inline void weft__sched_push_on(weft__worker *w, weft_task *t,
+                                       bool woken) {
+#if !defined(WEFT_TEST_ORDER) /* its LIFO mode may take the task */
+  if (WEFT_LIKELY(w && w->rt == t->rt && w->rt->asyncio_order)) {
+    weft__runq_push(&w->runq, t);
+    return;
+  }
+#endif
+  weft__sched_push_slow(w, t, woken);
+}
 
 /* Polls w's reactor (rt/driver.h) and counts it: polls, I/O events, and a
  * trace event when any arrived. Returns what weft__driver_poll returns.
@@ -248,13 +263,27 @@ bool weft__multi_yield_alone(weft__worker *w);
 
 /* Shared by both loops (rt/worker.c). */
 void weft__worker_thread_begin(weft__worker *w);
-void weft__worker_fire_timers(weft__worker *w);
+/* Fires w's expired timers (their tasks go to the back of the ready
+ * queue). Inline, since every batch boundary asks and almost always no
+ * timer is armed: one load. Owner worker only. */
+void weft__worker_run_timers(weft__worker *w);
+static inline void weft__worker_fire_timers(weft__worker *w) {
+  if (!weft__timers_empty(&w->timers))
+    weft__worker_run_timers(w);
+}
 /* The same, with the time already read, and at most max of them (the rest
  * stay expired in the heap for a later call). */
 void weft__worker_fire_timers_at(weft__worker *w, int64_t now, size_t max);
 void weft__cancel_all(weft__runtime *rt);
-/* Shutdown's trigger: the main task finished, or a stop was requested. */
-bool weft__shutdown_wanted(weft__runtime *rt);
+/* Shutdown's trigger: the main task finished, or a stop was requested.
+ * Inline: every batch boundary asks (rt/worker.c, step 5). Acquire loads:
+ * pair with the release store of the request (weft_runtime_free) and the
+ * CAS that set the main task's DONE (rt/run.c, complete_task). */
+static inline bool weft__shutdown_wanted(weft__runtime *rt) {
+  if (weft__load_acquire(&rt->stop_requested))
+    return true;
+  return rt->main && (weft__load_acquire(&rt->main->state) & WEFT__T_DONE);
+}
 void weft__report_stragglers(weft__runtime *rt);
 
 /* The batch boundary run from a task (rt/run.c): if the loop is not needed
@@ -281,8 +310,44 @@ void weft__worker_loop(weft__worker *w);
  * weft__registry_init returns 0 or -ENOMEM. */
 int weft__registry_init(weft__runtime *rt);
 void weft__registry_fini(weft__runtime *rt);
-void weft__registry_add(weft__runtime *rt, weft_task *t);
-void weft__registry_remove(weft__runtime *rt, weft_task *t);
+/* Add and remove, inline: every spawn and every finish takes them. w is
+ * the calling thread's worker (weft__worker_current), or NULL. */
+static inline void weft__registry_add(weft__runtime *rt, weft__worker *w,
+                                      weft_task *t) {
+  uint32_t i = 0;
+  if (!rt->asyncio_order)
+    i = (uint32_t)(w && w->rt == rt ? w->index : rt->nworkers);
+  weft__registry_shard *sh = &rt->shards[i];
+  t->reg_shard = i;
+  weft__spin_lock(&sh->lock);
+  t->reg_next = NULL;
+  t->reg_prev = sh->tail;
+  if (sh->tail)
+    sh->tail->reg_next = t;
+  else
+    sh->head = t;
+  sh->tail = t;
+  weft__store_relaxed(&sh->count, sh->count + 1);
+  weft__spin_unlock(&sh->lock);
+}
+
+static inline void weft__registry_remove(weft__runtime *rt, weft_task *t) {
+  weft__registry_shard *sh = &rt->shards[t->reg_shard];
+  weft__spin_lock(&sh->lock);
+  if (t->reg_prev)
+    t->reg_prev->reg_next = t->reg_next;
+  else
+    sh->head = t->reg_next;
+  if (t->reg_next)
+    t->reg_next->reg_prev = t->reg_prev;
+  else
+    sh->tail = t->reg_prev;
+  /* Release: a reader that sees the count drop (shutdown waiting for zero)
+   * sees the task's last writes. */
+  weft__store_release(&sh->count, sh->count - 1);
+  weft__spin_unlock(&sh->lock);
+}
+
 /* Live tasks in all shards: a sum of atomic loads, exact when nothing
  * spawns or finishes meanwhile. */
 uint64_t weft__registry_count(const weft__runtime *rt);

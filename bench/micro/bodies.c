@@ -90,9 +90,7 @@ static int yield_main(void *arg, void **result) {
   return 0;
 }
 
-uint64_t bench_yield(uint64_t iters) {
-  return run(yield_main, iters);
-}
+uint64_t bench_yield(uint64_t iters) { return run(yield_main, iters); }
 
 /* ---- yield, two tasks alternating --------------------------------------- */
 
@@ -141,9 +139,7 @@ static int sleep0_main(void *arg, void **result) {
   return 0;
 }
 
-uint64_t bench_sleep0(uint64_t iters) {
-  return run(sleep0_main, iters);
-}
+uint64_t bench_sleep0(uint64_t iters) { return run(sleep0_main, iters); }
 
 /* ---- bare context switch ------------------------------------------------ */
 
@@ -151,10 +147,11 @@ uint64_t bench_sleep0(uint64_t iters) {
 
 static weft__ctx ping_ctx, pong_ctx;
 
-static void pong_entry(void *arg) {
+static void pong_entry(void *arg, void *pass) {
   (void)arg;
+  (void)pass;
   for (;;)
-    weft__ctx_switch(&pong_ctx, &ping_ctx);
+    weft__ctx_switch(&pong_ctx, &ping_ctx, NULL);
 }
 
 uint64_t bench_ctx_switch(uint64_t iters) {
@@ -165,10 +162,10 @@ uint64_t bench_ctx_switch(uint64_t iters) {
   /* Each round trip is two switches. */
   uint64_t rounds = (iters + 1) / 2;
   for (int i = 0; i < WARMUP; i++)
-    weft__ctx_switch(&ping_ctx, &pong_ctx);
+    weft__ctx_switch(&ping_ctx, &pong_ctx, NULL);
   int64_t t0 = weft_now_ns();
   for (uint64_t i = 0; i < rounds; i++)
-    weft__ctx_switch(&ping_ctx, &pong_ctx);
+    weft__ctx_switch(&ping_ctx, &pong_ctx, NULL);
   uint64_t ns = (uint64_t)(weft_now_ns() - t0);
   free(stack); /* pong is parked in its loop and never resumed */
   return scale(ns, 2 * rounds, iters);
@@ -226,6 +223,4 @@ static int timers_main(void *arg, void **result) {
   return 0;
 }
 
-uint64_t bench_timers(uint64_t rounds) {
-  return run(timers_main, rounds);
-}
+uint64_t bench_timers(uint64_t rounds) { return run(timers_main, rounds); }

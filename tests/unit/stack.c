@@ -91,7 +91,9 @@ int main(void) {
   enum { N = 3000 };
   static weft__stack s[N];
   for (int i = 0; i < N; i++) {
-    CHECK_EQ(weft__stack_get(&cache, &pool, 20000, &s[i], &s[i]), 0);
+    CHECK_EQ(weft__stack_get(&cache, &pool, weft__stack_class_size(20000),
+                             &s[i], &s[i]),
+             0);
     CHECK_EQ(s[i].size, 32 * 1024);
     memset(s[i].lo, 0xab, 64); /* usable */
     s[i].lo[s[i].size - 1] = 1;
