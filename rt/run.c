@@ -241,9 +241,8 @@ static int start_task(weft__worker *w, weft_task *t) {
   return 0;
 }
 
-/* Makes t ready to be switched to: RUNNING and started. Returns false if it
- * finished instead (cancelled before it ran, or no stack). Either side. */
-static bool prepare(weft__worker *w, weft_task *t) {
+/* The slow side of prepare: a task to claim or to start. */
+static bool prepare_slow(weft__worker *w, weft_task *t) {
   uint32_t s = claim(t);
   if (WEFT_LIKELY(t->started))
     return true;
@@ -257,6 +256,18 @@ static bool prepare(weft__worker *w, weft_task *t) {
     return false;
   }
   return true;
+}
+
+/* Makes t ready to be switched to: RUNNING and started. Returns false if it
+ * finished instead (cancelled before it ran, or no stack). Either side.
+ * Inline for a task that yielded: it kept RUNNING, so claim would do
+ * nothing (relaxed: only this worker sets or clears RUNNING on a task it
+ * holds, rt/task.c), and it has started. */
+static inline bool prepare(weft__worker *w, weft_task *t) {
+  if (WEFT_LIKELY((weft__load_relaxed(&t->state) & WEFT__T_RUNNING) &&
+                  t->started))
+    return true;
+  return prepare_slow(w, t);
 }
 
 /* Step 1: the next task to switch to directly, or NULL for the loop. */
@@ -303,18 +314,6 @@ static void yield_goes_on(weft__worker *w, weft_task *t) {
 void weft__switch_out_from(weft__worker *w, int intent) {
   weft_task *t = w->current;
   weft__ctx *save = &t->ctx;
-#if !defined(WEFT_TEST_ORDER)
-  /* Several workers, and nothing else to run here: a yield goes on at once.
-   * (Queued first, as one worker does below, it would find itself gone from
-   * the ring until the switch finished, and go through the loop: two
-   * switches for nothing.) Not inside an eager spawn: its spawner waits for
-   * it to suspend. */
-  if (intent == WEFT__I_YIELD && !w->rt->asyncio_order && !w->eager_depth &&
-      weft__multi_yield_alone(w)) {
-    yield_goes_on(w, t);
-    return;
-  }
-#endif
   if (intent == WEFT__I_YIELD && w->rt->asyncio_order) {
     weft__runq_push(&w->runq, t); /* step 3 */
     intent = WEFT__I_YIELDED;
@@ -325,6 +324,20 @@ void weft__switch_out_from(weft__worker *w, int intent) {
   weft_task *next = NULL;
   if (intent != WEFT__I_EAGER && !w->eager_depth)
     next = pick_next(w);
+#if !defined(WEFT_TEST_ORDER)
+  /* Several workers, and nothing else to run here: a yield goes on at once.
+   * (Queued first, as one worker does, it would find itself gone from the
+   * ring until the switch finished, and go through the loop: two switches
+   * for nothing.) Asked only once pick_next found nothing, so a busy
+   * worker's yield pays for one look at its queues, not two. Not inside an
+   * eager spawn (pick_next was not asked): its spawner waits for it to
+   * suspend. */
+  if (!next && intent == WEFT__I_YIELD && !w->eager_depth &&
+      weft__multi_yield_alone(w)) {
+    yield_goes_on(w, t);
+    return;
+  }
+#endif
   if (next == t) { /* a yield, and t is first in the new batch */
     yield_goes_on(w, t);
     return;
