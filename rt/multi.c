@@ -203,10 +203,16 @@ static weft_task *pinned_take(weft__worker *w) {
   return weft__runq_pop(&w->pinned);
 }
 
-/* Step 2. Pinned tasks take turns with the others (odd ticks first). */
-static weft_task *local_take(weft__worker *w) {
+/* Step 2. Pinned tasks take turns with the others (odd ticks first).
+ * Inlined into its callers: it runs once per task switch, and the call
+ * (with pinned_take's, on odd ticks) cost about a fifth of a yield's
+ * instructions at 2 workers. pinned_take is asked only when there is a
+ * pinned task or an inbox to drain, as it would find nothing otherwise. */
+static inline __attribute__((always_inline)) weft_task *
+local_take(weft__worker *w) {
   weft_task *t;
-  if ((w->tick & 1) && (t = pinned_take(w)))
+  if ((w->tick & 1) && (w->pinned.len || weft__inject_len(&w->inbox)) &&
+      (t = pinned_take(w)))
     return t;
   if (w->lifo_streak < LIFO_MAX && (t = lifo_take(&w->lifo))) {
     w->lifo_streak++;
