@@ -366,6 +366,7 @@ int weft_await(weft_task *t, void **result) {
     return outcome(t, result); /* no suspension, as in asyncio */
   forward_set(self, forward_to_task, t);
   WEFT__WAIT_SET(self, "await", WEFT__WAIT_TASK, (uintptr_t)t);
+  bool kept = false; /* a cancellation t finished too early to take */
   while (!is_done(t)) {
     weft__waiter w;
     weft__waitq_lock(&t->awaiters);
@@ -374,18 +375,22 @@ int weft_await(weft_task *t, void **result) {
       break;
     }
     weft__waitq_push_locked(&t->awaiters, &w, self);
-    /* A cancellation that was pending before the forward was set: pass it
-     * on as asyncio does when a task with a pending cancel suspends on a
-     * future, and go on waiting for t's outcome. */
-    if (weft__waitq_wait(&t->awaiters, &w) == -ECANCELED)
-      weft_cancel(t);
+    /* A cancellation that was pending before the forward was set (or that
+     * raced its publication): pass it on as asyncio does when a task with
+     * a pending cancel suspends on a future, and go on waiting for t's
+     * outcome. If t has finished meanwhile (another worker), it cannot take
+     * it: the cancellation stays ours and this await delivers it, as
+     * asyncio's task keeps _must_cancel when fut.cancel() returns False. */
+    if (weft__waitq_wait(&t->awaiters, &w) == -ECANCELED &&
+        weft_cancel(t) == -EALREADY)
+      kept = true;
   }
   WEFT__WAIT_CLEAR(self);
   forward_clear(self);
   /* A cancellation that arrived after t finished, before we resumed, is
    * delivered here: this await is still the current suspension point. The
    * outcome is not lost: the handle can be awaited again. */
-  if (weft__cancel_take(self)) {
+  if (kept || weft__cancel_take(self)) {
     if (result)
       *result = NULL;
     return -ECANCELED;

@@ -143,7 +143,7 @@ static int wait_set(weft_task *self, weft_task *const *tasks, size_t n, mode m,
     }
     weft__waitq_unlock(&t->awaiters);
   }
-  bool suspended = false, left = false;
+  bool suspended = false, left = false, kept = false;
   if (gather)
     weft__cancel_forward_set(self, forward_gather, &g);
   /* Acquire loads: pair with the filters' RMWs in finishing workers. */
@@ -156,7 +156,13 @@ static int wait_set(weft_task *self, weft_task *const *tasks, size_t n, mode m,
         left = true;
         break;
       }
-      forward_gather(&g);
+      /* Passed on to the children, unless the gather completed meanwhile
+       * (a child finishing on another worker): then it is ours to deliver,
+       * as forward_gather's decline means. */
+      if (!forward_gather(&g)) {
+        kept = true;
+        break;
+      }
       continue;
     }
     WEFT__WAIT_SET(self, gather ? "gather" : "wait", WEFT__WAIT_COUNT,
@@ -172,7 +178,7 @@ static int wait_set(weft_task *self, weft_task *const *tasks, size_t n, mode m,
       weft__waitq_remove(&tasks[i]->awaiters, &ws[i]);
   if (ws != local)
     weft__free(ws, n * sizeof *ws);
-  bool cancelled = left || weft__load_relaxed(&g.cancelled);
+  bool cancelled = left || kept || weft__load_relaxed(&g.cancelled);
   if (n && self->rt->asyncio_order && !left) {
     if (!suspended)
       weft__asyncio_hop();
