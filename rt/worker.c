@@ -256,13 +256,8 @@ void weft__worker_thread_begin(weft__worker *w) {
 #endif
 }
 
-void weft__worker_run_timers(weft__worker *w) {
-  weft__timers_run(&w->timers, weft_now_ns(), false, SIZE_MAX, fire_timer, w);
-}
-
 void weft__worker_fire_timers_at(weft__worker *w, int64_t now, size_t max) {
-  if (!weft__timers_empty(&w->timers))
-    weft__timers_run(&w->timers, now, false, max, fire_timer, w);
+  weft__timers_run(&w->timers, now, false, max, fire_timer, w);
 }
 
 void weft__worker_loop(weft__worker *w) {

@@ -263,17 +263,16 @@ bool weft__multi_yield_alone(weft__worker *w);
 
 /* Shared by both loops (rt/worker.c). */
 void weft__worker_thread_begin(weft__worker *w);
-/* Fires w's expired timers (their tasks go to the back of the ready
- * queue). Inline, since every batch boundary asks and almost always no
- * timer is armed: one load. Owner worker only. */
-void weft__worker_run_timers(weft__worker *w);
+/* Fires w's expired timers, at most max of them (the rest stay expired in
+ * the heap for a later call); their tasks go to the back of the ready
+ * queue. Owner worker only. */
+void weft__worker_fire_timers_at(weft__worker *w, int64_t now, size_t max);
+/* All of them, now. Inline, since every batch boundary asks and almost
+ * always no timer is armed: one load. */
 static inline void weft__worker_fire_timers(weft__worker *w) {
   if (!weft__timers_empty(&w->timers))
-    weft__worker_run_timers(w);
+    weft__worker_fire_timers_at(w, weft_now_ns(), SIZE_MAX);
 }
-/* The same, with the time already read, and at most max of them (the rest
- * stay expired in the heap for a later call). */
-void weft__worker_fire_timers_at(weft__worker *w, int64_t now, size_t max);
 void weft__cancel_all(weft__runtime *rt);
 /* Shutdown's trigger: the main task finished, or a stop was requested.
  * Inline: every batch boundary asks (rt/worker.c, step 5). Acquire loads:
