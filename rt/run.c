@@ -345,7 +345,12 @@ void weft__switch_out_from(weft__worker *w, int intent) {
     return;
   }
 #endif
-  if (next == t) { /* a yield, and t is first in the new batch */
+  /* An asyncio-order yield, and t is first in the new batch. Only then:
+   * for an exit, t's object may have been freed by complete_task and
+   * reused by a task spawned from another thread, so the same address
+   * is another task to switch to (tests/unit/foreign once ran the dead
+   * task's entry on: "a task's entry function returned"). */
+  if (next == t && intent == WEFT__I_YIELDED) {
     yield_goes_on(w, t);
     return;
   }
