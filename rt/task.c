@@ -8,7 +8,14 @@
  *  - wake (weft__task_wake, any thread): if DONE, SCHEDULED or NOTIFIED,
  *    nothing; if RUNNING, set NOTIFIED; else set SCHEDULED and push. Exactly
  *    one waker wins the transition to SCHEDULED, so a task is in at most one
- *    queue.
+ *    queue. "Nothing" is decided only after a full fence: a waker stores
+ *    what the task is to see (its waiter's status), then reads the state,
+ *    and on x86 as elsewhere that load may complete before the store is
+ *    visible. Without the fence, a task queued (or NOTIFIED) at the load
+ *    could be claimed, read its status still pending and park, and the
+ *    wake that found it queued would be lost (tests/unit/cancel_race hung
+ *    about one run in four). With it, one of the two sides sees the other:
+ *    the claim's CAS comes after our load, so the task reads our store.
  *  - a yield leaves the word alone: the task is queued while still
  *    RUNNING, so a wake meanwhile only sets NOTIFIED (costing at most one
  *    spurious wake-up at the next park) and no atomic is spent per yield.
@@ -146,15 +153,29 @@ void weft__task_check_failed(const weft_task *t, const char *fn) {
  * done, or running: NOTIFIED set for its worker). */
 bool weft__task_claim_wake(weft_task *t) {
   uint32_t s = weft__load_relaxed(&t->state);
-  uint32_t next;
-  do {
-    if (s & (WEFT__T_DONE | WEFT__T_SCHEDULED | WEFT__T_NOTIFIED))
+  bool fenced = false;
+  for (;;) {
+    if (s & WEFT__T_DONE)
       return false;
-    next = s | ((s & WEFT__T_RUNNING) ? WEFT__T_NOTIFIED : WEFT__T_SCHEDULED);
+    if (s & (WEFT__T_SCHEDULED | WEFT__T_NOTIFIED)) {
+      if (fenced)
+        return false;
+      /* Nothing to do, unless the load was early: the top of the file,
+       * "wake". Full fence (store-load): our caller's stores (a waiter's
+       * status) come before the load below; pairs with the CAS that next
+       * claims t to run it or finishes its park, after which t reads them. */
+      ck_pr_fence_memory();
+      fenced = true;
+      s = weft__load_relaxed(&t->state);
+      continue;
+    }
+    uint32_t next =
+        s | ((s & WEFT__T_RUNNING) ? WEFT__T_NOTIFIED : WEFT__T_SCHEDULED);
     /* Full barrier: pairs with the worker's CAS after the task switched out
      * (run_task), so one of the two sees the other's bit. */
-  } while (!ck_pr_cas_32_value(&t->state, s, next, &s));
-  return !(s & WEFT__T_RUNNING);
+    if (ck_pr_cas_32_value(&t->state, s, next, &s))
+      return !(s & WEFT__T_RUNNING);
+  }
 }
 
 void weft__task_wake(weft_task *t) {

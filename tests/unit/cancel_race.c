@@ -9,9 +9,19 @@
  * the cancel came before the waiter's forward was visible, so it was set on the
  * waiter and taken by its wait; passing it on to the awaited task found that
  * task already finished, and the cancellation vanished. Bounded by a round
- * count and by time. */
+ * count and by time.
+ *
+ * It also caught a lost wake-up (rt/task.c, "wake"): a waker that found the
+ * waiter queued by the canceller's wake read its state before its store of
+ * the waiter's status was visible, and the waiter, claimed meanwhile, read
+ * the status still pending and parked for good. Without the fence there,
+ * about one run in four hung. A watchdog thread turns a hang into a failure
+ * that names the round, rather than a wait for ctest's timeout. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
 
 #include "check.h"
 #include "rt/task.h"
@@ -30,6 +40,31 @@ typedef struct round {
   bool gather;
   uint32_t passed_on; /* the awaited task's cancel requests (Task.cancelling) */
 } round;
+
+/* Rounds done (atomic), and the watchdog's verdict: no round for
+ * STALL_SECONDS means a task waits for a wake that never comes. */
+#define STALL_SECONDS 10
+static uint32_t progress, finished;
+
+static void *watchdog(void *arg) {
+  (void)arg;
+  uint32_t seen = UINT32_MAX;
+  int still = 0;
+  while (!__atomic_load_n(&finished, __ATOMIC_ACQUIRE)) {
+    nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+    uint32_t now = __atomic_load_n(&progress, __ATOMIC_RELAXED);
+    still = now == seen ? still + 1 : 0;
+    seen = now;
+    if (still >= STALL_SECONDS * 10) {
+      fprintf(stderr,
+              "cancel_race: round %u has not finished in %d s: a "
+              "lost wake-up\n",
+              now, STALL_SECONDS);
+      abort();
+    }
+  }
+  return NULL;
+}
 
 static int quick(void *arg, void **result) {
   (void)arg, (void)result;
@@ -96,6 +131,7 @@ static int main_task(void *arg, void **result) {
     weft_detach(c);
     weft_detach(r.waiter);
     rounds++;
+    __atomic_store_n(&progress, (uint32_t)rounds, __ATOMIC_RELAXED);
   }
   fprintf(stderr, "   %d rounds, %d cancels made and delivered\n", rounds,
           delivered);
@@ -103,7 +139,11 @@ static int main_task(void *arg, void **result) {
 }
 
 int main(void) {
+  pthread_t dog;
+  CHECK_EQ(pthread_create(&dog, NULL, watchdog, NULL), 0);
   RUN_WORKERS(main_task, 2);
+  __atomic_store_n(&finished, 1, __ATOMIC_RELEASE);
+  CHECK_EQ(pthread_join(dog, NULL), 0);
   fprintf(stderr, "cancel_race: all passed\n");
   return 0;
 }
