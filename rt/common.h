@@ -28,6 +28,14 @@ WEFT_NORETURN WEFT_PRINTF(3, 4) void weft__panic(const char *file, int line,
     if (WEFT_UNLIKELY(!(cond)))                                                \
       weft__panic(__FILE__, __LINE__, "assertion failed: %s", #cond);          \
   } while (0)
+/* An assert on a hot path, for an invariant a caller must keep: checked in
+ * the sanitizer and stress builds (CI runs every suite in them) and in any
+ * build without NDEBUG; compiled out of the optimized builds. */
+#if defined(WEFT_SANITIZER) || defined(WEFT_SCHED_RANDOM) || !defined(NDEBUG)
+#define WEFT_DEBUG_ASSERT(cond) WEFT_ASSERT(cond)
+#else
+#define WEFT_DEBUG_ASSERT(cond) ((void)sizeof(!(cond)))
+#endif
 
 #if defined(__SANITIZE_ADDRESS__)
 #define WEFT_ASAN 1

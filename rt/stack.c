@@ -327,6 +327,8 @@ WEFT_NOINLINE static int get_from_pool(weft__stack_cache *c,
 
 int weft__stack_get(weft__stack_cache *c, weft__stack_pool *p, size_t size,
                     void *owner, weft__stack *out) {
+  /* The caller rounded it (task_new does, once per task). */
+  WEFT_DEBUG_ASSERT(weft__stack_class_size(size) == size);
   int k = class_of(size);
   if (WEFT_UNLIKELY(c->len[k] == 0))
     return get_from_pool(c, p, size, owner, out);

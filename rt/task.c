@@ -345,6 +345,8 @@ static bool is_done(const weft_task *t) {
  * takes no lock (the protocol at the top of the file, "cancel"). */
 static inline void forward_set(weft_task *self, bool (*fn)(void *ctx),
                                void *ctx) {
+  /* One forward at a time: a nested one would overwrite the outer. */
+  WEFT_DEBUG_ASSERT(!weft__load_relaxed(&self->fwd_fn));
   weft__store_relaxed(&self->fwd_ctx, ctx);
   /* Release: publishes fwd_ctx with fn; pairs with the acquire load in
    * weft_cancel. */

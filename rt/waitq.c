@@ -4,6 +4,7 @@
 
 #include <errno.h>
 
+#include "rt/current.h"
 #include "rt/task.h"
 #include "rt/worker.h"
 
@@ -97,6 +98,8 @@ static inline bool wake_first_unlock(weft__waitq *q, int status, void *value,
   weft__store_release(&wt->status, status);
   weft__waitq_unlock(q);
   if (solo) {
+    /* Without a reference, only the one worker's own thread may wake. */
+    WEFT_DEBUG_ASSERT(weft__worker_current() == w);
     weft__task_wake_on(w, t);
     return true;
   }
