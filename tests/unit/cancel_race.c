@@ -29,7 +29,7 @@
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
 enum { ROUNDS = 5000 };
 #else
-enum { ROUNDS = 200000 };
+enum { ROUNDS = 1000000 };
 #endif
 #define LIMIT_NS ((int64_t)20 * 1000 * 1000 * 1000)
 
