@@ -17,7 +17,7 @@ static int sleeper(void *arg, void **result) {
 
 static int main_task(void *arg, void **result) {
   (void)arg, (void)result;
-  struct sleeper sleepers[] = {{"a", 30}, {"b", 10}, {"c", 20}, {"d", 0}};
+  struct sleeper sleepers[] = {{"a", 300}, {"b", 100}, {"c", 200}, {"d", 0}};
   weft_task *tasks[4];
   for (int i = 0; i < 4; i++)
     CHECK(weft_spawn(&tasks[i], sleeper, &sleepers[i]));

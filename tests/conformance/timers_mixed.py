@@ -10,9 +10,9 @@ async def sleeper(name, ms):
 
 async def main():
     tasks = [
-        asyncio.create_task(sleeper("a", 30)),
-        asyncio.create_task(sleeper("b", 10)),
-        asyncio.create_task(sleeper("c", 20)),
+        asyncio.create_task(sleeper("a", 300)),
+        asyncio.create_task(sleeper("b", 100)),
+        asyncio.create_task(sleeper("c", 200)),
         asyncio.create_task(sleeper("d", 0)),
     ]
     await asyncio.gather(*tasks)
