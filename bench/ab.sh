@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/ab.sh: the same workloads on two builds of bench_side, run in
 # alternation (A, B, A, B, ...) so that the shared machine's drift falls on
-# both alike; prints the median of each and the ratio B/A.
+# both alike; prints the median of each, its spread (min-max) and the ratio B/A.
 #
 #   bench/ab.sh BENCH_SIDE_A BENCH_SIDE_B RUNS 'WORKERS WORKLOAD A [B]' ...
 #
@@ -20,7 +20,8 @@ fi
 a=$1 b=$2 runs=$3
 shift 3
 median() { sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
-printf '| workload | A (ns/op) | B (ns/op) | B/A |\n|---|---:|---:|---:|\n'
+spread() { sort -g | awk '{v[NR] = $1} END {print v[1] "-" v[NR]}'; }
+printf '| workload | A (ns/op) | A min-max | B (ns/op) | B min-max | B/A |\n|---|---:|---:|---:|---:|---:|\n'
 for set in "$@"; do
   read -r -a args <<<"$set"
   ra=() rb=()
@@ -30,5 +31,8 @@ for set in "$@"; do
   done
   ma=$(printf '%s\n' "${ra[@]}" | median)
   mb=$(printf '%s\n' "${rb[@]}" | median)
-  awk -v s="$set" -v a="$ma" -v b="$mb" 'BEGIN {printf "| %s | %s | %s | %.3f |\n", s, a, b, b / a}'
+  sa=$(printf '%s\n' "${ra[@]}" | spread)
+  sb=$(printf '%s\n' "${rb[@]}" | spread)
+  awk -v s="$set" -v a="$ma" -v b="$mb" -v sa="$sa" -v sb="$sb" \
+    'BEGIN {printf "| %s | %s | %s | %s | %s | %.3f |\n", s, a, sa, b, sb, b / a}'
 done

@@ -255,9 +255,14 @@ int weft__driver_poll(weft__driver *d, int64_t timeout_ns) {
   int io = 0;
   for (int i = 0; i < n; i++) {
     if (evs[i].data.u64 == WAKE_TAG) {
+      /* One read empties an eventfd (it returns the whole count); a second
+       * one could only meet a write made since, which wakes the next poll
+       * anyway: it cost a system call per wake (EAGAIN). */
       uint64_t v;
-      while (read(d->wakefd, &v, sizeof v) > 0) {
-      }
+      ssize_t r;
+      do
+        r = read(d->wakefd, &v, sizeof v);
+      while (r < 0 && errno == EINTR);
       /* Pairs with the CAS in weft__driver_wake: later wakes write again. */
       weft__store_release(&d->wake_pending, 0u);
     } else {

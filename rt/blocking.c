@@ -8,7 +8,8 @@
  *    owing a job is counted on (finishing, claimed: it looks at the queue
  *    before it waits), else a new thread is made if the lane is below
  *    its cap (made with every signal blocked: signals go to the signalfd,
- *    rt/signal.c), else the job waits for a thread to come back.
+ *    rt/signal.c), else the job waits for a thread to come back. The
+ *    signal is sent after the unlock.
  *  - A thread takes jobs from the front until the queue is empty, then
  *    waits; after the idle timeout with nothing to do it leaves.
  *  - A job has two references, the waiting task's and the thread's, and a
@@ -17,22 +18,24 @@
  *    The thread runs fn, stores the outcome, marks DONE under the job's
  *    wait queue lock and wakes the waiter (rt/waitq.h's protocol: a
  *    waiter that checked DONE before the store is linked by then and
- *    woken). Who drops the last reference frees the job; if the waiter
- *    left (cancelled), that is the thread's release callback's moment.
+ *    woken), without the lane's lock but counted in `waking`. Who drops
+ *    the last reference frees the job; if the waiter left (cancelled),
+ *    that is the thread's release callback's moment.
  *  - Cancellation of the waiter: a QUEUED job becomes CANCELLED and is
  *    skipped by the thread that pops it; a RUNNING job is abandoned
  *    (release runs after fn), or, for a shielded wait, waited for while
  *    the cancellation is put back for the next suspension point.
  *  - Stop (shutdown step 4): the lane closes to new jobs, its threads run
  *    the queue and leave; the stopper waits for the thread count to reach
- *    zero until the deadline, then marks the lane detached: the stragglers
- *    then count into the lane's own counters and never wake a task, and
- *    the last one out frees the lane.
+ *    zero until the deadline, then (once no thread is in a wake) marks the
+ *    lane detached: the stragglers then count into the lane's own
+ *    counters and never wake a task, and the last one out frees the lane.
  */
 #include "rt/blocking.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <time.h>
 
@@ -68,6 +71,7 @@ typedef struct weft__bpool {
   bjob *head, *tail;
   int threads, idle, notified, cap;
   int finishing, claimed; /* threads handing a result back; jobs they owe */
+  uint32_t waking;        /* threads waking a waiter (job_finish): atomic */
   int64_t idle_ns;
   bool closing, detached;
   weft__rt_stats *st; /* rt->xstats, or own once detached */
@@ -86,16 +90,22 @@ static void job_unref(bjob *j) {
   weft__free(j, sizeof *j);
 }
 
-static void job_finish(weft__bpool *p, bjob *j) {
+/* wake: the lane was not detached when this thread counted itself in
+ * `waking` (under the lane's lock). A detached lane's runtime is gone, and
+ * so is any task that could still be linked (a straggler's), so only a
+ * counted thread wakes; the stopper does not detach while one is counted.
+ * The wake is made without the lane's lock: the waker's write to the
+ * worker's eventfd can hand the CPU to the woken worker at once, whose next
+ * submit would then sleep on that lock (measured:
+ * bench/findings-gap-thread.md). */
+static void job_finish(weft__bpool *p, bjob *j, bool wake) {
   weft__waitq_lock(&j->q);
   weft__store_release(&j->state, (uint32_t)J_DONE);
   weft__waitq_unlock(&j->q);
-  /* Under the lane's lock: a detached lane's runtime is gone, and so is
-   * any task that could still be linked (a straggler's). */
-  pthread_mutex_lock(&p->lock);
-  if (!p->detached)
-    weft__waitq_wake_all(&j->q, 0);
-  pthread_mutex_unlock(&p->lock);
+  if (!wake)
+    return;
+  weft__waitq_wake_all(&j->q, 0);
+  ck_pr_dec_32(&p->waking); /* a full barrier: after the wake's accesses */
 }
 
 static struct timespec abs_ts(int64_t ns) {
@@ -144,8 +154,11 @@ static void *lane_thread(void *arg) {
     pthread_mutex_lock(&p->lock);
     ck_pr_inc_64(&p->st->blocking_jobs);
     p->finishing++;
+    bool wake = !p->detached;
+    if (wake)
+      ck_pr_inc_32(&p->waking);
     pthread_mutex_unlock(&p->lock);
-    job_finish(p, j);
+    job_finish(p, j, wake);
     job_unref(j);
     pthread_mutex_lock(&p->lock);
     p->finishing--;
@@ -200,9 +213,10 @@ static int submit(weft__bpool *p, bjob *j) {
   p->tail = j;
   ck_pr_inc_64(&p->st->blocking_queue_depth);
   int err = 0;
+  bool signal = false;
   if (p->idle > p->notified) {
     p->notified++;
-    pthread_cond_signal(&p->work);
+    signal = true;
   } else if (p->finishing > p->claimed) {
     p->claimed++; /* that thread takes it when it comes back */
   } else if (p->threads < p->cap) {
@@ -215,6 +229,12 @@ static int submit(weft__bpool *p, bjob *j) {
     ck_pr_dec_64(&p->st->blocking_queue_depth);
   }
   pthread_mutex_unlock(&p->lock);
+  /* After the unlock: the signalled thread's first step is to take the
+   * lock, and on the same CPU it runs at once (measured:
+   * bench/findings-gap-thread.md). The lane outlives this call: the stopper
+   * runs after the workers, so after every submit, are joined. */
+  if (signal)
+    pthread_cond_signal(&p->work);
   return err;
 }
 
@@ -332,6 +352,12 @@ void weft__blocking_stop(weft__runtime *rt, int64_t deadline) {
     }
     bool free_now = p->threads == 0;
     if (!free_now) {
+      /* A thread counted in `waking` is in a wake (a few system calls, no
+       * lock of the lane): let it finish before the runtime may go. None
+       * can join it while the lock is held, and none can leave (and free
+       * the lane) either. */
+      while (weft__load_acquire(&p->waking))
+        sched_yield();
       p->detached = true;
       p->own = (weft__rt_stats){0};
       p->st = &p->own; /* the runtime's counters are about to go */
