@@ -412,8 +412,11 @@ int weft_await(weft_task *t, void **result) {
   forward_clear(self);
   /* A cancellation that arrived after t finished, before we resumed, is
    * delivered here: this await is still the current suspension point. The
-   * outcome is not lost: the handle can be awaited again. */
-  if (kept || weft__cancel_take(self)) {
+   * outcome is not lost: the handle can be awaited again. Taken even when
+   * one was kept: a request that found t finished (the forward declined)
+   * is pending as well, and it is the same cancellation, delivered once. */
+  bool took = weft__cancel_take(self);
+  if (kept || took) {
     if (result)
       *result = NULL;
     return -ECANCELED;

@@ -122,6 +122,37 @@ static int t_while_awaiting(void *arg, void **result) {
   return 0;
 }
 
+/* A cancel that reaches an awaiter after the task it awaits has finished
+ * cancelled, before the awaiter resumes, is one request: the await
+ * delivers it, and the next suspension does not deliver it again (asyncio
+ * throws CancelledError into the await once; _must_cancel is cleared). */
+static int after_await_rc = 1;
+static int await_then_yield(void *arg, void **result) {
+  (void)result;
+  weft_task *inner = arg;
+  int rc = weft_await(inner, NULL);
+  after_await_rc = weft_yield();
+  return rc;
+}
+
+static int t_awaited_finished_first(void *arg, void **result) {
+  (void)arg, (void)result;
+  weft_task *inner, *outer;
+  CHECK_EQ(weft_spawn(&inner, sleep_long, NULL), 0);
+  CHECK_EQ(weft_spawn(&outer, await_then_yield, inner), 0);
+  CHECK_EQ(weft_yield(), 0); /* inner sleeps, outer awaits it */
+  CHECK_EQ(weft_cancel(inner), 0);
+  CHECK_EQ(weft_yield(), 0); /* inner finishes cancelled; outer is queued */
+  CHECK_EQ(weft_task_state_of(inner), WEFT_TASK_CANCELLED);
+  /* The forward finds inner finished, so the request stays outer's. */
+  CHECK_EQ(weft_cancel(outer), 0);
+  CHECK_EQ(weft_await(outer, NULL), -ECANCELED);
+  CHECK_EQ(after_await_rc, 0); /* delivered once */
+  weft_detach(inner);
+  weft_detach(outer);
+  return 0;
+}
+
 /* Shutdown (asyncio.run): tasks left running when main returns are
  * cancelled and may clean up. */
 static int cleaned_up;
@@ -167,6 +198,7 @@ int main(void) {
   RUN(t_catch_and_clean_up);
   RUN(t_next_suspension);
   RUN(t_while_awaiting);
+  RUN(t_awaited_finished_first);
   cleaned_up = 0;
   RUN(t_main_leaves_tasks);
   CHECK_EQ(cleaned_up, 3);
