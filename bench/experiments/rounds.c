@@ -19,15 +19,19 @@ static int yfn(void *a, void **r) {
 static uint64_t width;
 static int rounds;
 static int fan;
-static int node(void *a, void **r) {
-  (void)a;
-  (void)r;
+/* width tasks running fn in a group, all awaited. */
+static void group_of(weft_fn fn) {
   weft_group *g;
   weft_group_new(&g);
   for (uint64_t i = 0; i < width; i++)
-    weft_group_spawn(g, NULL, yfn, NULL);
+    weft_group_spawn(g, NULL, fn, NULL);
   weft_group_exit(g, 0);
   weft_group_free(g);
+}
+static int node(void *a, void **r) {
+  (void)a;
+  (void)r;
+  group_of(yfn);
   return 0;
 }
 static int cmp(const void *a, const void *b) {
@@ -42,12 +46,7 @@ static int mainfn(void *a, void **r) {
   for (int k = 0; k < rounds + rounds / 10; k++) {
     int64_t t0 = weft_now_ns();
     if (fan) {
-      weft_group *g;
-      weft_group_new(&g);
-      for (uint64_t i = 0; i < width; i++)
-        weft_group_spawn(g, NULL, node, NULL);
-      weft_group_exit(g, 0);
-      weft_group_free(g);
+      group_of(node);
     } else {
       for (uint64_t i = 0; i < width; i++)
         weft_spawn(&ts[i], yfn, NULL);
