@@ -286,6 +286,8 @@ static void plan_maintenance(weft__worker *w, int64_t now) {
   w->maint_left = every;
 }
 
+static void shutdown_check(weft__worker *w);
+
 static weft_task *next_task(weft__worker *w) {
   weft_task *t;
   /* An atomic store: the monitor samples the tick (rt/monitor.c). */
@@ -302,6 +304,14 @@ static weft_task *next_task(weft__worker *w) {
     }
     if (weft__driver_sources(w->driver) > 0) /* the reactor, zero timeout */
       weft__worker_poll(w, 0);
+    /* Here, whatever the tick's task then does: after a task returns to
+     * the loop, this tick is long gone when it ran further tasks through
+     * direct switches, and tasks that only yield never return to the loop
+     * on a maintenance tick (a runtime whose main task had finished went on
+     * running them, never shutting down: tests/unit/yield_alone). */
+    shutdown_check(w);
+    if (weft__load_acquire(&w->rt->stop))
+      return NULL;
     if ((t = inject_take_one(w)))
       return t;
   }
@@ -458,8 +468,6 @@ void weft__multi_loop(weft__worker *w) {
     if (t) {
       stop_searching(w);
       weft__run_task(w, t);
-      if (w->maint_left == w->maint_every) /* a maintenance tick */
-        shutdown_check(w);
       continue;
     }
     shutdown_check(w); /* may have queued work (cancellations) */

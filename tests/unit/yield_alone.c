@@ -2,7 +2,8 @@
  * task's worker goes on without a switch (rt/run.c, weft__multi_yield_alone);
  * it still lets others run when they are ready there, and the worker's
  * maintenance (timers) still comes round while a task does nothing but
- * yield. */
+ * yield, and so does the shutdown once the main task has returned. */
+#include <errno.h>
 #include <string.h>
 
 #include "check.h"
@@ -121,11 +122,47 @@ static int timers_come_round(void *arg, void **result) {
   return 0;
 }
 
+/* Tasks that do nothing but yield, on every worker, when the main task
+ * returns: the shutdown still comes (a maintenance tick checks it), cancels
+ * them, and each sees -ECANCELED from a yield. Before the check moved into
+ * the maintenance tick, it ran only when a task returned to the loop on
+ * that tick, which yielders switching to each other never do: the runtime
+ * ran them forever. */
+#define ENDLESS 64
+static int endless_done;
+
+static int endless(void *arg, void **result) {
+  (void)arg, (void)result;
+  int64_t give_up = weft_now_ns() + 10 * 1000000000LL;
+  int err;
+  while ((err = weft_yield()) == 0)
+    CHECK(weft_now_ns() < give_up);
+  CHECK_EQ(err, -ECANCELED);
+  __atomic_fetch_add(&endless_done, 1, __ATOMIC_RELAXED);
+  return err;
+}
+
+static int shutdown_while_yielding(void *arg, void **result) {
+  (void)arg, (void)result;
+  for (int i = 0; i < ENDLESS; i++) {
+    weft_task *t;
+    CHECK_EQ(weft_spawn(&t, endless, NULL), 0);
+    weft_detach(t);
+  }
+  CHECK_EQ(weft_sleep_ms(30), 0);
+  return 0; /* the runtime cancels the yielders */
+}
+
 int main(void) {
   RUN_WORKERS(lone_yields, 2);
   RUN_WORKERS(pinned_pair, 2);
   RUN_WORKERS(timers_come_round, 2);
   RUN_WORKERS(timers_come_round, 4);
+  for (int n = 2; n <= 4; n += 2) {
+    __atomic_store_n(&endless_done, 0, __ATOMIC_RELAXED);
+    RUN_WORKERS(shutdown_while_yielding, n);
+    CHECK_EQ(__atomic_load_n(&endless_done, __ATOMIC_RELAXED), ENDLESS);
+  }
   fprintf(stderr, "yield_alone: all passed\n");
   return 0;
 }
