@@ -129,10 +129,11 @@ static int timers_come_round(void *arg, void **result) {
  * that tick, which yielders switching to each other never do: the runtime
  * ran them forever. */
 #define ENDLESS 64
-static int endless_done;
+static int endless_started, endless_done;
 
 static int endless(void *arg, void **result) {
   (void)arg, (void)result;
+  __atomic_fetch_add(&endless_started, 1, __ATOMIC_RELAXED);
   int64_t give_up = weft_now_ns() + 10 * 1000000000LL;
   int err;
   while ((err = weft_yield()) == 0)
@@ -149,7 +150,14 @@ static int shutdown_while_yielding(void *arg, void **result) {
     CHECK_EQ(weft_spawn(&t, endless, NULL), 0);
     weft_detach(t);
   }
-  CHECK_EQ(weft_sleep_ms(30), 0);
+  /* All of them yielding first: a task cancelled before its first run
+   * would never enter its function (a slow TSan start left 13 so). */
+  int64_t give_up = weft_now_ns() + 10 * 1000000000LL;
+  while (__atomic_load_n(&endless_started, __ATOMIC_RELAXED) < ENDLESS) {
+    CHECK(weft_now_ns() < give_up);
+    CHECK_EQ(weft_sleep_ms(1), 0);
+  }
+  CHECK_EQ(weft_sleep_ms(10), 0);
   return 0; /* the runtime cancels the yielders */
 }
 
@@ -159,6 +167,7 @@ int main(void) {
   RUN_WORKERS(timers_come_round, 2);
   RUN_WORKERS(timers_come_round, 4);
   for (int n = 2; n <= 4; n += 2) {
+    __atomic_store_n(&endless_started, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&endless_done, 0, __ATOMIC_RELAXED);
     RUN_WORKERS(shutdown_while_yielding, n);
     CHECK_EQ(__atomic_load_n(&endless_done, __ATOMIC_RELAXED), ENDLESS);
