@@ -32,6 +32,12 @@ void weft__idle_fini(weft__idle *idle) {
   pthread_mutex_destroy(&idle->lock);
 }
 
+bool weft__idle_all_busy(const weft__idle *idle) {
+  /* Relaxed: a hint, read once per maintenance; a worker that parks just
+   * after is found at the next one. */
+  return weft__load_relaxed(&idle->state) == idle->nworkers * UNPARK_ONE;
+}
+
 bool weft__idle_try_search(weft__idle *idle) {
   uint32_t s = weft__load_relaxed(&idle->state);
   /* Racy by design: a few more searchers than half is harmless. */

@@ -43,6 +43,9 @@ typedef struct weft__idle {
 int weft__idle_init(weft__idle *idle, uint32_t nworkers);
 void weft__idle_fini(weft__idle *idle);
 
+/* True when every worker is awake and none searches: nobody would take a
+ * task pushed now (a racy read, a hint for rt/multi.c's kept yields). */
+bool weft__idle_all_busy(const weft__idle *idle);
 /* Becomes a searcher unless half the workers already search. */
 bool weft__idle_try_search(weft__idle *idle);
 /* Stops searching (found work). Returns true if it was the last searcher:

@@ -31,7 +31,9 @@
  *     queues (weft__multi_next), the same choice its loop makes short of
  *     searching and parking, which stay in the loop; a yield is queued by
  *     the next context (step 2), never before its registers are saved, as a
- *     thief could otherwise resume it half-saved.
+ *     thief could otherwise resume it half-saved. The exception is a yield
+ *     kept on the worker's private list (every worker busy: rt/multi.c),
+ *     which no thief sees, so it is queued before the switch, as in step 3.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -144,7 +146,7 @@ static void finish_switch_out(weft__worker *w, weft_task *t, int intent) {
     check_switched_out(w, t);
     weft__worker_requeue(w, t);
     break;
-  case WEFT__I_YIELDED: /* queued before it switched (step 3) */
+  case WEFT__I_YIELDED: /* queued before it switched (steps 3 and 5) */
     check_switched_out(w, t);
     break;
   case WEFT__I_PARK:
@@ -184,6 +186,8 @@ static inline void finish_prev(weft__worker *w) {
     if (WEFT_LIKELY(intent == WEFT__I_YIELD)) {
       check_switched_out(w, prev);
       weft__worker_requeue(w, prev);
+    } else if (WEFT_LIKELY(intent == WEFT__I_YIELDED)) {
+      check_switched_out(w, prev); /* queued before it switched */
     } else {
       finish_switch_out(w, prev, intent);
     }
@@ -323,6 +327,12 @@ void weft__switch_out_from(weft__worker *w, int intent) {
   weft__ctx *save = &t->ctx;
   if (intent == WEFT__I_YIELD && w->rt->asyncio_order) {
     weft__runq_push(&w->runq, t); /* step 3 */
+    intent = WEFT__I_YIELDED;
+  } else if (intent == WEFT__I_YIELD && w->keep_yields && t->home < 0) {
+    /* Step 5's exception: the worker's private list of kept yields, which
+     * no other thread reads, so t may be queued before its registers are
+     * saved, as in step 3 (rt/multi.c, "yields"). */
+    weft__runq_push(&w->yielded, t);
     intent = WEFT__I_YIELDED;
   } else if (intent == WEFT__I_EXIT) {
     exit_early(w, t); /* t may be freed from here on */

@@ -173,6 +173,7 @@ static int worker_init(weft__runtime *rt, int i) {
   w->rand = (uint32_t)i * 2654435761u + 1;
   weft__runq_init(&w->runq);
   weft__runq_init(&w->pinned);
+  weft__runq_init(&w->yielded);
   weft__inject_init(&w->inbox);
   weft__timers_init(&w->timers);
   weft__stack_cache_init(&w->stacks);

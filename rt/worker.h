@@ -53,6 +53,7 @@ typedef struct weft__worker_stats {
   uint64_t overflows;    /* ring overflows to the inject queue */
   uint64_t tasks_stolen; /* tasks brought back by those steals */
   uint64_t io_events;    /* I/O readiness events delivered (io/) */
+  uint64_t yields_moved; /* kept yields later moved to the ring */
 } weft__worker_stats;
 
 /* Runtime-wide counters of the executors (the blocking pool, the process
@@ -119,7 +120,13 @@ typedef struct weft__worker {
   weft_task **overflow; /* room for half a ring: overflow (owner) */
   weft_task **grab;     /* room for half a ring: inject takes (owner) */
   weft__runq pinned;    /* ready pinned tasks, never stolen (owner) */
-  weft__inject inbox;   /* pinned tasks woken by other threads */
+  /* Tasks that yielded while every worker was busy: private, so taking one
+   * needs no atomic; moved to the ring at maintenance when another worker
+   * is idle or other work waits (rt/multi.c, "yields"). Owner only. */
+  weft__runq yielded;
+  bool keep_yields;   /* every worker was busy at the last maintenance */
+  uint32_t fresh;     /* pushes of new work since the last maintenance */
+  weft__inject inbox; /* pinned tasks woken by other threads */
   weft__timers timers;
   weft__driver *driver;
   weft__stack_cache stacks;

@@ -35,6 +35,9 @@ typedef struct weft_worker_stats {
   uint64_t io_events;    /* I/O readiness events delivered (weft's I/O) */
   uint64_t queue_depth;  /* tasks in its local queue now (several workers;
                             0 with one worker) */
+  uint64_t yields_moved; /* yields kept on its private list while every
+                            worker was busy, then moved to its local queue
+                            for others to steal (several workers) */
 } weft_worker_stats;
 
 /* The runtime's counters. Fields are only ever added at the end. */
