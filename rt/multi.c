@@ -116,6 +116,7 @@ void weft__multi_wake_all(weft__runtime *rt) {
  * word per yield. Pinned tasks stay on their own list. The slow path of
  * weft__worker_requeue (rt/worker.h), which tries the ring first. */
 void weft__multi_requeue(weft__worker *w, weft_task *t) {
+  w->only_yields = false;
   if (WEFT_UNLIKELY(t->home >= 0))
     weft__runq_push(&w->pinned, t);
   else
@@ -123,7 +124,9 @@ void weft__multi_requeue(weft__worker *w, weft_task *t) {
 }
 
 void weft__multi_push(weft__worker *w, weft_task *t, bool woken) {
-  w->fresh++;                        /* new work here: review_yields */
+  /* New work here: review_yields, weft__multi_next_fast. */
+  w->fresh++;
+  w->only_yields = false;
   if (WEFT_UNLIKELY(t->home >= 0)) { /* pinned: never in a ring or a slot */
     if (t->home == w->index) {
       weft__runq_push(&w->pinned, t);
@@ -186,6 +189,7 @@ static weft_task *inject_take(weft__worker *w) {
   if (n == 0)
     return NULL;
   WEFT__STAT_ADD(w, inject_pops, n);
+  w->only_yields = false;
   for (uint32_t i = 1; i < n; i++)
     ring_push(w, w->grab[i]); /* fits; if not, overflow uses w->overflow */
   return w->grab[0];
@@ -214,6 +218,7 @@ static weft_task *pinned_take(weft__worker *w) {
   if (weft__inject_len(&w->inbox)) {
     weft__inject_drain(&w->inbox, &w->pinned);
     w->fresh++; /* new work here: review_yields */
+    w->only_yields = false;
   }
   return weft__runq_pop(&w->pinned);
 }
@@ -254,6 +259,7 @@ static weft_task *steal(weft__worker *w) {
       if (!t && pass == 1)
         t = lifo_take(&v->lifo);
       if (t) {
+        w->only_yields = false;
         WEFT__STOLEN(w, v, weft__ring_len(&w->ring) + 1);
         return t;
       }
@@ -287,6 +293,7 @@ static void fire_timers(weft__worker *w, int64_t now) {
  * worker is busy and nothing else waits here, else move them to the back of
  * the ring, and wake a worker to steal them if one is idle. */
 static void review_yields(weft__worker *w) {
+  w->only_yields = false;
   w->keep_yields = weft__idle_all_busy(&w->rt->idle);
   if (!w->yielded.len) {
     w->fresh = 0;
@@ -299,8 +306,13 @@ static void review_yields(weft__worker *w) {
    * earlier review: they drain by themselves). */
   if (w->keep_yields &&
       (fresh == 0 || (weft__ring_is_empty(&w->ring) &&
-                      !weft__load_relaxed(&w->lifo) && !w->pinned.len)))
+                      !weft__load_relaxed(&w->lifo) && !w->pinned.len))) {
+    /* Nothing but kept yields here: the next tasks are theirs, until a
+     * push of other work clears this (weft__multi_next_fast). */
+    w->only_yields = weft__ring_is_empty(&w->ring) &&
+                     !weft__load_relaxed(&w->lifo) && !w->pinned.len;
     return;
+  }
   WEFT__STAT_ADD(w, yields_moved, w->yielded.len);
   for (weft_task *t; (t = weft__runq_pop(&w->yielded));)
     ring_push(w, t);

@@ -288,7 +288,7 @@ static weft_task *pick_next(weft__worker *w) {
   return NULL; /* the perturbed orders live in the loop */
 #else
   if (!w->rt->asyncio_order) { /* several workers: rt/multi.c decides */
-    for (weft_task *n; (n = weft__multi_next(w));)
+    for (weft_task *n; (n = weft__multi_next_fast(w));)
       if (prepare(w, n))
         return n;
     return NULL;

@@ -124,8 +124,12 @@ typedef struct weft__worker {
    * needs no atomic; moved to the ring at maintenance when another worker
    * is idle or other work waits (rt/multi.c, "yields"). Owner only. */
   weft__runq yielded;
-  bool keep_yields;   /* every worker was busy at the last maintenance */
-  uint32_t fresh;     /* pushes of new work since the last maintenance */
+  bool keep_yields; /* every worker was busy at the last maintenance */
+  uint32_t fresh;   /* pushes of new work since the last maintenance */
+  /* Set by a maintenance that kept the yields with nothing else queued
+   * here; cleared by any push of work here but a kept yield. While set,
+   * the next task is the list's head (weft__multi_next_fast). Owner. */
+  bool only_yields;
   weft__inject inbox; /* pinned tasks woken by other threads */
   weft__timers timers;
   weft__driver *driver;
@@ -254,15 +258,33 @@ void weft__multi_requeue(weft__worker *w, weft_task *t);
  * takes it: the asyncio-order queue, or the local ring when the task is not
  * pinned and the ring has room; the rest in rt/multi.c. */
 static inline void weft__worker_requeue(weft__worker *w, weft_task *t) {
-  if (w->rt->asyncio_order)
+  if (w->rt->asyncio_order) {
     weft__runq_push(&w->runq, t);
-  else if (WEFT_UNLIKELY(t->home >= 0) || !weft__ring_push(&w->ring, t))
+    return;
+  }
+  w->only_yields = false;
+  if (WEFT_UNLIKELY(t->home >= 0) || !weft__ring_push(&w->ring, t))
     weft__multi_requeue(w, t);
 }
 void weft__multi_notify(weft__runtime *rt);
 void weft__multi_wake_all(weft__runtime *rt);
 void weft__multi_loop(weft__worker *w);
 weft_task *weft__multi_next(weft__worker *w);
+/* The same, inline for the common case of a busy runtime's yield: only
+ * kept yields wait here (w->only_yields), so the next is the list's head;
+ * tasks pushed to the inbox by other threads still go first. */
+static inline weft_task *weft__multi_next_fast(weft__worker *w) {
+  if (w->only_yields && w->maint_left != 1 && !weft__inject_len(&w->inbox)) {
+    weft_task *t = weft__runq_pop(&w->yielded);
+    if (WEFT_LIKELY(t != NULL)) {
+      /* An atomic store: the monitor samples the tick (rt/monitor.c). */
+      weft__store_relaxed(&w->tick, w->tick + 1);
+      w->maint_left--;
+      return t;
+    }
+  }
+  return weft__multi_next(w);
+}
 /* For a yield of w's running task (rt/run.c): true, and the tick counted,
  * when nothing else waits on this worker or in the inject queue and no
  * maintenance is due, so the task goes on without a switch. */
