@@ -22,7 +22,7 @@ typedef struct row {
   const weft_task *task; /* for the lookup only: not read after unlock */
   char what[160];        /* "task 'x' (spawned at f:l)" */
   char awaited[160];     /* for an await: X described, or "" (finished) */
-  uint32_t state;
+  uint32_t state;        /* RUNNING cleared if it has not run yet: "queued" */
   int16_t worker;
   uint8_t kind;
   const char *wait_what;
@@ -54,6 +54,10 @@ static size_t collect(weft__runtime *rt, row *rows, const weft_task **sorted,
     sorted[i] = t;
     weft__task_describe(t, r->what, sizeof r->what);
     r->state = weft__load_acquire(&t->state);
+    /* Spawned and not yet run: SCHEDULED|RUNNING (rt/task.c, "spawn") and
+     * not started. A queued task, not a running one. */
+    if ((r->state & WEFT__T_SCHEDULED) && !weft__load_relaxed(&t->started))
+      r->state &= ~(uint32_t)WEFT__T_RUNNING;
     r->worker = weft__load_relaxed(&t->worker);
     r->wait_what = weft__load_relaxed(&t->wait_what);
     r->kind = weft__load_relaxed(&t->wait_kind);

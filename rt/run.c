@@ -81,18 +81,56 @@ void weft__fiber_cache_flush(weft__worker *w) {
 
 /* ---- finishing -------------------------------------------------------- */
 
+/* The awaiter in t's await slot (AWAITED seen), made ready for the wake
+ * after DONE (rt/task.c, "finish"): *ref tells whether a reference was
+ * taken on it. Before DONE the joiner cannot leave its await. */
+static weft_task *take_joiner(weft__worker *w, weft_task *t, bool *ref) {
+  weft_task *j;
+  /* Acquire: pairs with the release store in join_claim (rt/task.c); it
+   * follows that CAS by a few instructions, so this spins only if the
+   * awaiter's thread was stopped just between the two. */
+  while (!(j = weft__load_acquire(&t->joiner)))
+    ck_pr_stall();
+  /* From DONE on, j may leave its await and finish on another worker: the
+   * reference keeps it for the wake. Not needed when j can run only on
+   * this thread, busy here (as wake_first_unlock in rt/waitq.c). */
+  *ref = !(j->rt == w->rt && w->rt->asyncio_order);
+  if (*ref)
+    weft__task_ref(j);
+  /* Step 3 of the forward: cleared before our CAS to DONE, whose full
+   * barrier comes between this store and the joiner's read of fwd_busy
+   * (which it makes after it sees DONE). */
+  weft__store_relaxed(&j->fwd_fn, (bool (*)(void *))NULL);
+  return j;
+}
+
 /* DONE, awaiters woken, the "alive" reference dropped: t may be freed. */
 static void complete_task(weft__worker *w, weft_task *t) {
   weft__registry_remove(w->rt, t);
   /* Finishing order, for "first" in gather and wait: exact within a worker,
    * and close enough across workers, with no shared counter. */
   t->finish_seq = (++w->finished << 8) | (uint64_t)(w->index & 0xff);
-  uint32_t s = weft__load_relaxed(&t->state);
-  /* Full barrier: publishes result and code before DONE; pairs with the
-   * acquire loads of DONE in await, gather and weft_task_state_of. */
-  while (!ck_pr_cas_32_value(&t->state, s, WEFT__T_DONE, &s))
-    ;
-  weft__waitq_wake_all_on(&t->awaiters, t->code, w);
+  weft_task *j = NULL;
+  bool jref = false;
+  /* Acquire: a word with AWAITED makes the joiner's forward visible. */
+  uint32_t s = weft__load_acquire(&t->state);
+  for (;;) {
+    if ((s & WEFT__T_AWAITED) && !j)
+      j = take_joiner(w, t, &jref);
+    /* Full barrier: publishes result and code before DONE; pairs with the
+     * acquire loads of DONE in await, gather and weft_task_state_of, and
+     * with the CASes that set AWAITED and WAITQ (one of the two sides sees
+     * the other). */
+    if (ck_pr_cas_32_value(&t->state, s, WEFT__T_DONE, &s))
+      break;
+  }
+  if (j) { /* first: it came first (rt/task.c, "await") */
+    weft__task_wake_on(w, j);
+    if (jref)
+      weft__task_unref(j);
+  }
+  if (s & WEFT__T_WAITQ)
+    weft__waitq_wake_all_on(&t->awaiters, t->code, w);
   if (t->on_done) /* still ours: the "alive" reference is held */
     t->on_done(t->on_done_ctx, t->code);
   weft__task_unref(t);
@@ -151,7 +189,10 @@ static void finish_switch_out(weft__worker *w, weft_task *t, int intent) {
     check_switched_out(w, t);
     s = weft__load_relaxed(&t->state);
     for (;;) {
-      uint32_t next = s & ~(uint32_t)(WEFT__T_RUNNING | WEFT__T_NOTIFIED);
+      /* SCHEDULED too: a task's first park ends its spawn's SCHEDULED
+       * (rt/task.c, "spawn"). */
+      uint32_t next = s & ~(uint32_t)(WEFT__T_RUNNING | WEFT__T_NOTIFIED |
+                                      WEFT__T_SCHEDULED);
       if (s & WEFT__T_NOTIFIED)
         next |= WEFT__T_SCHEDULED;
       /* Full barrier: pairs with the CAS in weft__task_wake. */
@@ -217,9 +258,10 @@ static void arrived_in_task(weft_task *t) {
 #endif
 }
 
-/* Makes t RUNNING: a task that yielded kept RUNNING; any other queued task
- * goes SCHEDULED -> RUNNING (full barrier: pairs with wakers' CAS). Returns
- * the state seen. */
+/* Makes t RUNNING: a task that yielded kept RUNNING, and so did a task not
+ * yet parked since its spawn (rt/task.c, "spawn"): a load, no CAS; a woken
+ * task goes SCHEDULED -> RUNNING (full barrier: pairs with wakers' CAS).
+ * Returns the state seen. */
 static uint32_t claim(weft_task *t) {
   uint32_t s = weft__load_relaxed(&t->state);
   while (!(s & WEFT__T_RUNNING) &&
@@ -248,7 +290,9 @@ static int start_task(weft__worker *w, weft_task *t) {
   if (WEFT_UNLIKELY(w->debug))
     weft__debug_stack_fill(t);
   weft__ctx_make(&t->ctx, t->stack.lo, t->stack.size, task_entry, t);
-  t->started = true;
+  /* Atomic: the task dump reads it (rt/dump.c) to tell a spawned task that
+   * has not run yet from one running. */
+  weft__store_relaxed(&t->started, true);
   WEFT__STAT_ADD(w, tasks_started, 1);
   return 0;
 }

@@ -317,7 +317,7 @@ static inline void weft__registry_add(weft__runtime *rt, weft__worker *w,
   if (!rt->asyncio_order)
     i = (uint32_t)(w && w->rt == rt ? w->index : rt->nworkers);
   weft__registry_shard *sh = &rt->shards[i];
-  t->reg_shard = i;
+  t->reg_shard = (uint16_t)i; /* i <= nworkers: rt/task.h */
   weft__spin_lock(&sh->lock);
   t->reg_next = NULL;
   t->reg_prev = sh->tail;
