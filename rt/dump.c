@@ -39,6 +39,16 @@ static bool registered(const weft_task **sorted, size_t n, const void *t) {
   return bsearch(&t, sorted, n, sizeof(const weft_task *), by_address) != NULL;
 }
 
+/* Is t the task a worker of rt runs now? A snapshot, as the whole dump:
+ * relaxed loads of each worker's current task (stored atomically for this
+ * in rt/run.c). */
+static bool running_now(const weft__runtime *rt, const weft_task *t) {
+  for (int i = 0; i < rt->nworkers; i++)
+    if (weft__load_relaxed(&rt->workers[i].current) == t)
+      return true;
+  return false;
+}
+
 /* Under the registry's locks: the rows of up to cap tasks. Returns the number
  * of live tasks (more than cap: call again with more room). */
 static size_t collect(weft__runtime *rt, row *rows, const weft_task **sorted,
@@ -54,9 +64,9 @@ static size_t collect(weft__runtime *rt, row *rows, const weft_task **sorted,
     sorted[i] = t;
     weft__task_describe(t, r->what, sizeof r->what);
     r->state = weft__load_acquire(&t->state);
-    /* Spawned and not yet run: SCHEDULED|RUNNING (rt/task.c, "spawn") and
-     * not started. A queued task, not a running one. */
-    if ((r->state & WEFT__T_SCHEDULED) && !weft__load_relaxed(&t->started))
+    /* SCHEDULED|RUNNING: queued (spawned, woken) or running since
+     * (rt/task.c, "spawn"): running only if a worker runs it now. */
+    if ((r->state & WEFT__T_SCHEDULED) && !running_now(rt, t))
       r->state &= ~(uint32_t)WEFT__T_RUNNING;
     r->worker = weft__load_relaxed(&t->worker);
     r->wait_what = weft__load_relaxed(&t->wait_what);

@@ -189,12 +189,12 @@ static void finish_switch_out(weft__worker *w, weft_task *t, int intent) {
     check_switched_out(w, t);
     s = weft__load_relaxed(&t->state);
     for (;;) {
-      /* SCHEDULED too: a task's first park ends its spawn's SCHEDULED
-       * (rt/task.c, "spawn"). */
+      /* Parked: RUNNING and SCHEDULED cleared. Woken meanwhile (NOTIFIED):
+       * queued again, SCHEDULED|RUNNING (rt/task.c, "spawn"). */
       uint32_t next = s & ~(uint32_t)(WEFT__T_RUNNING | WEFT__T_NOTIFIED |
                                       WEFT__T_SCHEDULED);
       if (s & WEFT__T_NOTIFIED)
-        next |= WEFT__T_SCHEDULED;
+        next |= WEFT__T_SCHEDULED | WEFT__T_RUNNING;
       /* Full barrier: pairs with the CAS in weft__task_wake. */
       if (ck_pr_cas_32_value(&t->state, s, next, &s))
         break;
@@ -258,16 +258,16 @@ static void arrived_in_task(weft_task *t) {
 #endif
 }
 
-/* Makes t RUNNING: a task that yielded kept RUNNING, and so did a task not
- * yet parked since its spawn (rt/task.c, "spawn"): a load, no CAS; a woken
- * task goes SCHEDULED -> RUNNING (full barrier: pairs with wakers' CAS).
- * Returns the state seen. */
+/* Claims a popped task: every queued task is RUNNING already (spawned,
+ * woken or yielded: rt/task.c, "spawn"), so this is a load. A NOTIFIED set
+ * while it was queued is dropped by a CAS, only then: this run is the one
+ * that wake asked for (full barrier: pairs with the waker's CAS, so the
+ * task sees what the waker stored before it). Returns the state seen. */
 static uint32_t claim(weft_task *t) {
   uint32_t s = weft__load_relaxed(&t->state);
-  while (!(s & WEFT__T_RUNNING) &&
-         !ck_pr_cas_32_value(
-             &t->state, s, (s & ~(uint32_t)WEFT__T_SCHEDULED) | WEFT__T_RUNNING,
-             &s))
+  WEFT_DEBUG_ASSERT(s & WEFT__T_RUNNING);
+  while (WEFT_UNLIKELY(s & WEFT__T_NOTIFIED) &&
+         !ck_pr_cas_32_value(&t->state, s, s & ~(uint32_t)WEFT__T_NOTIFIED, &s))
     ;
   return s;
 }
@@ -290,9 +290,7 @@ static int start_task(weft__worker *w, weft_task *t) {
   if (WEFT_UNLIKELY(w->debug))
     weft__debug_stack_fill(t);
   weft__ctx_make(&t->ctx, t->stack.lo, t->stack.size, task_entry, t);
-  /* Atomic: the task dump reads it (rt/dump.c) to tell a spawned task that
-   * has not run yet from one running. */
-  weft__store_relaxed(&t->started, true);
+  t->started = true;
   WEFT__STAT_ADD(w, tasks_started, 1);
   return 0;
 }
@@ -404,7 +402,7 @@ void weft__switch_out_from(weft__worker *w, int intent) {
   if (next) {
     w->prev = intent == WEFT__I_EXIT ? NULL : t;
     w->prev_intent = intent;
-    w->current = next;
+    weft__store_relaxed(&w->current, next); /* atomic: the dump reads it */
     WEFT__STAT_ADD(w, tasks_run, 1);
     if (WEFT_UNLIKELY(w->debug))
       weft__debug_slice_begin(w);
@@ -421,7 +419,7 @@ void weft__switch_out_from(weft__worker *w, int intent) {
   } else {
     w->intent = intent;
     if (intent == WEFT__I_EXIT)
-      w->current = NULL;
+      weft__store_relaxed(&w->current, (weft_task *)NULL);
 #if defined(WEFT_ASAN)
     __sanitizer_start_switch_fiber(intent == WEFT__I_EXIT ? NULL
                                                           : &t->asan_fake_stack,
@@ -464,7 +462,7 @@ void weft__run_task( // NOLINT(misc-no-recursion)
   if (!prepare(w, t))
     return;
   for (;;) {
-    w->current = t;
+    weft__store_relaxed(&w->current, t); /* atomic: the dump reads it */
     WEFT__STAT_ADD(w, tasks_run, 1);
     if (WEFT_UNLIKELY(w->debug))
       weft__debug_slice_begin(w);
@@ -472,7 +470,7 @@ void weft__run_task( // NOLINT(misc-no-recursion)
     /* The task that switched back may be another one, reached by direct
      * switches from t; NULL if it exited. */
     t = w->current;
-    w->current = NULL;
+    weft__store_relaxed(&w->current, (weft_task *)NULL);
     if (WEFT_LIKELY(w->intent != WEFT__I_EAGER))
       break;
     /* An eager spawn: run the new task until it first suspends (or ends),

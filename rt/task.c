@@ -3,22 +3,25 @@
  * cancel, yield, sleep, gather, and the state word every wait goes through.
  *
  * The state word (bits in rt/task.h) is changed only by CAS:
- *  - spawn: SCHEDULED|RUNNING, then pushed on a run queue. From its spawn to
- *    its first switch-in the task is owned by the worker that will pop it,
- *    as a yielded task is: the pop runs it after a plain load (rt/run.c,
- *    claim), with no CAS, and the queue's own synchronisation (the owner's
+ *  - spawn: SCHEDULED|RUNNING, then pushed on a run queue. A queued task is
+ *    SCHEDULED|RUNNING (spawned, woken, or requeued by its park): from the
+ *    push to its switch-in it is owned by the worker that will pop it, as a
+ *    yielded task is, and the pop runs it after a plain load (rt/run.c,
+ *    claim), with no CAS: the queue's own synchronisation (the owner's
  *    queue on its own thread, the ring's release push and acquire pop, the
- *    inject queue's mutex) orders the spawner's writes before the run.
- *    SCHEDULED stays set until the first park clears it with RUNNING: it
- *    tells the task dump "queued" from "running" (with started), nothing
- *    else reads it while RUNNING is set.
- *  - a worker pops a woken task: SCHEDULED -> RUNNING (rt/run.c, claim).
+ *    inject queue's mutex) orders the pusher's writes before the run.
+ *    SCHEDULED stays set until the park clears it with RUNNING; nothing
+ *    reads it while RUNNING is set (the task dump tells a queued task from
+ *    a running one by the workers' current task: rt/dump.c).
  *  - wake (weft__task_wake, any thread): if DONE or NOTIFIED, nothing; if
- *    RUNNING (running, or spawned and not yet parked), set NOTIFIED (a task
- *    woken before its first run gets at most one spurious wake-up at its
- *    first park); if SCHEDULED, nothing; else set SCHEDULED and push. Exactly
- *    one waker wins the transition to SCHEDULED, so a task is in at most one
- *    queue. "Nothing" is decided only after a full fence: a waker stores
+ *    RUNNING (running, or queued), set NOTIFIED; else (parked) set
+ *    SCHEDULED|RUNNING and push. Exactly one waker wins the transition from
+ *    parked, so a task is in at most one queue. A NOTIFIED set while the
+ *    task was queued is dropped by the pop that runs it (rt/run.c, claim: a
+ *    CAS, only then), as that run is the one the wake asked for, so a
+ *    second wake of a queued task costs no spurious run, as before the
+ *    queued task was RUNNING. "Nothing" is decided only after a full fence:
+ *    a waker stores
  *    what the task is to see (its waiter's status), then reads the state,
  *    and on x86 as elsewhere that load may complete before the store is
  *    visible. Without the fence, a task queued (or NOTIFIED) at the load
@@ -204,10 +207,7 @@ bool weft__task_claim_wake(weft_task *t) {
   for (;;) {
     if (s & WEFT__T_DONE)
       return false;
-    /* SCHEDULED with RUNNING is a task spawned and not yet parked: it may be
-     * running, so it takes NOTIFIED like any running task. */
-    if ((s & WEFT__T_NOTIFIED) ||
-        (s & (WEFT__T_SCHEDULED | WEFT__T_RUNNING)) == WEFT__T_SCHEDULED) {
+    if (s & WEFT__T_NOTIFIED) {
       if (fenced)
         return false;
       /* Nothing to do, unless the load was early: the top of the file,
@@ -219,8 +219,10 @@ bool weft__task_claim_wake(weft_task *t) {
       s = weft__load_relaxed(&t->state);
       continue;
     }
+    /* Running or queued: NOTIFIED; parked: queued (the top of the file). */
     uint32_t next =
-        s | ((s & WEFT__T_RUNNING) ? WEFT__T_NOTIFIED : WEFT__T_SCHEDULED);
+        s | ((s & WEFT__T_RUNNING) ? WEFT__T_NOTIFIED
+                                   : WEFT__T_SCHEDULED | WEFT__T_RUNNING);
     /* Full barrier: pairs with the worker's CAS after the task switched out
      * (run_task), so one of the two sees the other's bit. */
     if (ck_pr_cas_32_value(&t->state, s, next, &s))

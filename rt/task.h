@@ -21,9 +21,9 @@ struct weft__runtime;
 typedef void (*weft__done_fn)(void *ctx, int code);
 
 /* Bits of the state word (any thread, changed only by CAS or fetch-or/and):
- *  SCHEDULED  the task is in a run queue (or being pushed into one); with
- *             RUNNING: spawned and owned by its worker-to-be until its first
- *             park (rt/task.c, "spawn"), queued or running since
+ *  SCHEDULED  the task is in a run queue (or being pushed into one), with
+ *             RUNNING: owned by the worker that will pop it; both stay set
+ *             while it runs, until it parks (rt/task.c, "spawn")
  *  RUNNING    a worker is running it: its stack is in use
  *  NOTIFIED   woken while RUNNING: the worker requeues it after switching out
  *  DONE       finished; result and code are final (every other bit cleared)

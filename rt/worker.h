@@ -72,7 +72,8 @@ typedef struct weft__worker {
   struct weft__runtime *rt;
   int index;
   weft__ctx sched;        /* the worker loop's own context (owner only) */
-  weft_task *current;     /* the task running now (owner only) */
+  weft_task *current;     /* the task running now (owner writes, atomic;
+                             read by the task dump) */
   int intent;             /* set by the task just before it switches out */
   weft_task *eager;       /* with WEFT__I_EAGER: the task to start at once */
   int eager_depth;        /* eager spawns in progress: no direct switches */
