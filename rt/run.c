@@ -111,18 +111,38 @@ static void complete_task(weft__worker *w, weft_task *t) {
    * and close enough across workers, with no shared counter. */
   t->finish_seq = (++w->finished << 8) | (uint64_t)(w->index & 0xff);
   weft_task *j = NULL;
-  bool jref = false;
+  bool jref = false, fold;
+  bool hook = t->on_done != NULL; /* runs after the wakes: needs t */
   /* Acquire: a word with AWAITED makes the joiner's forward visible. */
   uint32_t s = weft__load_acquire(&t->state);
   for (;;) {
     if ((s & WEFT__T_AWAITED) && !j)
       j = take_joiner(w, t, &jref);
+    /* With no waiter queued and no hook, nothing here touches t after
+     * DONE: the "alive" reference goes with this CAS (rt/task.h). Else it
+     * is kept until the end. The count is carried over either way. */
+    fold = !hook && !(s & WEFT__T_WAITQ);
+    uint32_t next = WEFT__T_DONE |
+                    ((s & ~(uint32_t)WEFT__T_FLAGS) - (fold ? WEFT__T_REF : 0));
     /* Full barrier: publishes result and code before DONE; pairs with the
-     * acquire loads of DONE in await, gather and weft_task_state_of, and
-     * with the CASes that set AWAITED and WAITQ (one of the two sides sees
-     * the other). */
-    if (ck_pr_cas_32_value(&t->state, s, WEFT__T_DONE, &s))
+     * acquire loads of DONE in await, gather and weft_task_state_of, with
+     * the CASes that set AWAITED and WAITQ (one of the two sides sees the
+     * other), and, when it drops the reference, with the other holders'
+     * decrements as weft__task_unref's does. */
+    if (ck_pr_cas_32_value(&t->state, s, next, &s))
       break;
+  }
+  if (fold) {
+    /* From DONE on, t is not ours (a holder may free it at once), unless
+     * ours was the last reference. */
+    if (s / WEFT__T_REF == 1)
+      weft__task_free(t);
+    if (j) {
+      weft__task_wake_on(w, j);
+      if (jref)
+        weft__task_unref(j);
+    }
+    return;
   }
   if (j) { /* first: it came first (rt/task.c, "await") */
     weft__task_wake_on(w, j);

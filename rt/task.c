@@ -120,7 +120,11 @@ int weft_worker_count(void) {
   return w ? w->rt->nworkers : 0;
 }
 
-void weft__task_ref(weft_task *t) { ck_pr_inc_32(&t->refs); }
+void weft__task_ref(weft_task *t) {
+  /* Full barrier, as any RMW here; the count lives above the flags of the
+   * state word (rt/task.h), so a CAS loop elsewhere only retries. */
+  ck_pr_add_32(&t->state, WEFT__T_REF);
+}
 
 /* Task objects are pooled per worker (DESIGN 3: no allocator call on the
  * spawn path); sanitizer builds use the allocator so ASan sees every use
@@ -148,7 +152,7 @@ void weft__task_free_name(weft_task *t) {
   t->name = NULL;
 }
 
-static void task_free(weft_task *t) {
+void weft__task_free(weft_task *t) {
   t->magic = WEFT__TASK_FREED;
   if (t->name) /* most tasks have none: no call */
     weft__task_free_name(t);
@@ -187,9 +191,9 @@ void weft__task_unref(weft_task *t) {
    * after the task finished, the common case). Acquire: pairs with the full
    * barrier of every other holder's decrement, so their last accesses come
    * before the free. */
-  if (weft__load_acquire(&t->refs) == 1 ||
-      ck_pr_faa_32(&t->refs, (uint32_t)-1) == 1)
-    task_free(t);
+  if (weft__load_acquire(&t->state) / WEFT__T_REF == 1 ||
+      ck_pr_faa_32(&t->state, -(uint32_t)WEFT__T_REF) / WEFT__T_REF == 1)
+    weft__task_free(t);
 }
 
 void weft__task_check_failed(const weft_task *t, const char *fn) {
@@ -300,8 +304,8 @@ task_new(weft__worker *w, weft__runtime *rt, weft_fn fn, void *arg,
     return -ENOMEM;
   t->magic = WEFT__TASK_MAGIC;
   /* Queued and owned by its worker-to-be: the top of the file, "spawn". */
-  t->state = WEFT__T_SCHEDULED | WEFT__T_RUNNING;
-  t->refs = 2; /* the handle and the task being alive */
+  /* Two references: the handle and the task being alive. */
+  t->state = WEFT__T_SCHEDULED | WEFT__T_RUNNING | 2 * WEFT__T_REF;
   t->next = NULL;
   t->rt = rt;
   t->fn = fn;

@@ -31,7 +31,13 @@ typedef void (*weft__done_fn)(void *ctx, int code);
  *  AWAITED    the await slot (joiner) is taken: set once, by the first
  *             awaiter, while no waiter is queued on awaiters (rt/task.c)
  *  WAITQ      awaiters may hold waiters: set under its lock by whoever links
- *             one, so that the finish takes the lock only then */
+ *             one, so that the finish takes the lock only then
+ * and above the flags, in units of WEFT__T_REF, the reference count (the
+ * handle, the task being alive, wakers in flight, armed timers: at most
+ * 2^24 - 1), kept in the same word so that the finish drops the "alive"
+ * reference with the CAS that sets DONE (rt/run.c, complete_task): changed
+ * by fetch-add (weft__task_ref, weft__task_unref) or carried over by every
+ * CAS, none of which may clear it. */
 enum {
   WEFT__T_SCHEDULED = 1u << 0,
   WEFT__T_RUNNING = 1u << 1,
@@ -40,6 +46,8 @@ enum {
   WEFT__T_CANCEL = 1u << 4,
   WEFT__T_AWAITED = 1u << 5,
   WEFT__T_WAITQ = 1u << 6,
+  WEFT__T_FLAGS = 0xffu, /* the bits above */
+  WEFT__T_REF = 1u << 8, /* one reference */
 };
 
 #define WEFT__NAME_MAX 48
@@ -53,8 +61,10 @@ enum {
 struct weft_task {
   weft__ctx ctx;      /* saved registers while suspended; its worker only */
   uint32_t magic;     /* WEFT__TASK_MAGIC while the task object lives */
-  uint32_t state;     /* the state word above: any thread, atomic */
-  uint32_t refs;      /* handle + alive + wakers in flight: atomic */
+  uint32_t state;     /* the state word above (with the references): any
+                         thread, atomic */
+  uint32_t fwd_busy;  /* 1 while a canceller is inside fwd_fn: atomic,
+                         taken by CAS (rt/task.c, "cancel") */
   uint32_t timer_gen; /* bumped by whoever claims the armed timer: atomic */
   weft_task *next;    /* link in the run queue or inject queue holding it */
   struct weft__runtime *rt;
@@ -72,8 +82,6 @@ struct weft_task {
   int16_t worker;       /* the worker it last ran on, recorded while observation
                            hooks are on (rt/debug.h), else -1: atomic */
   weft__waitq awaiters; /* awaiters after the first (joiner): WAITQ */
-  uint32_t fwd_busy;    /* 1 while a canceller is inside fwd_fn: atomic,
-                           taken by CAS (rt/task.c, "cancel") */
   /* sync/ scopes (issue 6): the shield depth (set by the task, read by
    * cancellers: atomic; while non-zero no suspension delivers a cancellation
    * and weft_cancel forwards none; at most UINT16_MAX, weft_shield_enter). */
@@ -187,6 +195,9 @@ void weft__task_free_name(weft_task *t);
 struct weft__worker;
 void weft__task_pool_drain(struct weft__worker *w);
 void weft__task_unref(weft_task *t);
+/* Frees t: for the holder of its last reference, which has dropped it
+ * (rt/run.c, complete_task). */
+void weft__task_free(weft_task *t);
 
 /* Makes t runnable if it is waiting (or sets NOTIFIED if it is running).
  * Any thread. */
