@@ -84,6 +84,13 @@ void weft__fiber_cache_flush(weft__worker *w) {
 /* The awaiter in t's await slot (AWAITED seen), made ready for the wake
  * after DONE (rt/task.c, "finish"): *ref tells whether a reference was
  * taken on it. Before DONE the joiner cannot leave its await. */
+/* Step 3 of the forward (rt/task.c, "cancel"), for the joiner j: cleared
+ * before our CAS to DONE, whose full barrier comes between this store and
+ * the joiner's read of fwd_busy (which it makes after it sees DONE). */
+static inline void joiner_forward_clear(weft_task *j) {
+  weft__store_relaxed(&j->fwd_fn, (bool (*)(void *))NULL);
+}
+
 static weft_task *take_joiner(weft__worker *w, weft_task *t, bool *ref) {
   weft_task *j;
   /* Acquire: pairs with the release store in join_claim (rt/task.c); it
@@ -97,10 +104,7 @@ static weft_task *take_joiner(weft__worker *w, weft_task *t, bool *ref) {
   *ref = !(j->rt == w->rt && w->rt->asyncio_order);
   if (*ref)
     weft__task_ref(j);
-  /* Step 3 of the forward: cleared before our CAS to DONE, whose full
-   * barrier comes between this store and the joiner's read of fwd_busy
-   * (which it makes after it sees DONE). */
-  weft__store_relaxed(&j->fwd_fn, (bool (*)(void *))NULL);
+  joiner_forward_clear(j);
   return j;
 }
 
@@ -113,6 +117,10 @@ static void complete_task(weft__worker *w, weft_task *t) {
   weft_task *j = NULL;
   bool jref = false, fold;
   bool hook = t->on_done != NULL; /* runs after the wakes: needs t */
+  /* One worker: the slot is a plain field of this thread's (rt/task.c,
+   * "await"), and j runs only here: no reference. */
+  if (w->rt->asyncio_order && (j = t->joiner))
+    joiner_forward_clear(j);
   /* Acquire: a word with AWAITED makes the joiner's forward visible. */
   uint32_t s = weft__load_acquire(&t->state);
   for (;;) {

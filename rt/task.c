@@ -69,10 +69,15 @@
  *  - await: the first awaiter of a task takes its slot: a CAS sets AWAITED
  *    (only while neither DONE, AWAITED nor WAITQ is set, so the slot is
  *    woken first without changing the order of wakes), then it stores
- *    itself in joiner and parks until DONE. Further awaiters, gather, wait
+ *    itself in joiner and parks until DONE. With one worker (asyncio
+ *    order) the task and every awaiter of its runtime run on one thread:
+ *    the awaiter stores itself in joiner if it is empty, with no AWAITED
+ *    and no CAS, and the finish reads it there (an awaiter from another
+ *    runtime waits on the queue). Further awaiters, gather, wait
  *    and await_shielded link waiters on awaiters under its lock and set
  *    WAITQ (weft__task_awaiters_mark).
- *  - finish (rt/run.c, complete_task): if AWAITED, read joiner (spinning
+ *  - finish (rt/run.c, complete_task): if AWAITED (or, with one worker, if
+ *    joiner is set), read joiner (spinning
  *    the few instructions an awaiter may still be between its CAS and its
  *    store), take a reference on it unless it can run only on this thread,
  *    clear its forward (step 3); then the CAS to DONE, which drops every
@@ -431,6 +436,16 @@ static inline void forward_clear(weft_task *self) {
 /* Takes t's await slot for self (the top of the file, "await"). False if
  * the slot is taken, a waiter is queued, or t is DONE: wait on the queue. */
 static inline bool join_claim(weft_task *t, weft_task *self) {
+  if (t->rt->asyncio_order) {
+    /* One worker: t finishes on this thread, and the slot is taken only by
+     * tasks of t's runtime, which run on this thread too: plain accesses,
+     * no AWAITED, no CAS. A task of another runtime waits on the queue. */
+    if (self->rt != t->rt || t->joiner ||
+        (weft__load_relaxed(&t->state) & (WEFT__T_DONE | WEFT__T_WAITQ)))
+      return false;
+    t->joiner = self;
+    return true;
+  }
   uint32_t s = weft__load_relaxed(&t->state);
   do {
     if (s & (WEFT__T_DONE | WEFT__T_AWAITED | WEFT__T_WAITQ))
