@@ -494,7 +494,14 @@ int weft_await(weft_task *t, void **result) {
           kept = true;
         continue;
       }
-      weft__park();
+      /* The worker looked up above holds until our first switch; after
+       * one, look it up again (DESIGN 4.3). */
+      if (wk) {
+        weft__switch_out_from(wk, WEFT__I_PARK);
+        wk = NULL;
+      } else {
+        weft__park();
+      }
     }
     forward_wait_out(self); /* step 3 of "cancel": the finish cleared it */
     goto out;
