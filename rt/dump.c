@@ -22,7 +22,7 @@ typedef struct row {
   const weft_task *task; /* for the lookup only: not read after unlock */
   char what[160];        /* "task 'x' (spawned at f:l)" */
   char awaited[160];     /* for an await: X described, or "" (finished) */
-  uint32_t state;
+  uint32_t state;        /* RUNNING cleared if it has not run yet: "queued" */
   int16_t worker;
   uint8_t kind;
   const char *wait_what;
@@ -37,6 +37,16 @@ static int by_address(const void *a, const void *b) {
 
 static bool registered(const weft_task **sorted, size_t n, const void *t) {
   return bsearch(&t, sorted, n, sizeof(const weft_task *), by_address) != NULL;
+}
+
+/* Is t the task a worker of rt runs now? A snapshot, as the whole dump:
+ * relaxed loads of each worker's current task (stored atomically for this
+ * in rt/run.c). */
+static bool running_now(const weft__runtime *rt, const weft_task *t) {
+  for (int i = 0; i < rt->nworkers; i++)
+    if (weft__load_relaxed(&rt->workers[i].current) == t)
+      return true;
+  return false;
 }
 
 /* Under the registry's locks: the rows of up to cap tasks. Returns the number
@@ -54,6 +64,10 @@ static size_t collect(weft__runtime *rt, row *rows, const weft_task **sorted,
     sorted[i] = t;
     weft__task_describe(t, r->what, sizeof r->what);
     r->state = weft__load_acquire(&t->state);
+    /* SCHEDULED|RUNNING: queued (spawned, woken) or running since
+     * (rt/task.c, "spawn"): running only if a worker runs it now. */
+    if ((r->state & WEFT__T_SCHEDULED) && !running_now(rt, t))
+      r->state &= ~(uint32_t)WEFT__T_RUNNING;
     r->worker = weft__load_relaxed(&t->worker);
     r->wait_what = weft__load_relaxed(&t->wait_what);
     r->kind = weft__load_relaxed(&t->wait_kind);

@@ -83,18 +83,84 @@ void weft__fiber_cache_flush(weft__worker *w) {
 
 /* ---- finishing -------------------------------------------------------- */
 
+/* The awaiter in t's await slot (AWAITED seen), made ready for the wake
+ * after DONE (rt/task.c, "finish"): *ref tells whether a reference was
+ * taken on it. Before DONE the joiner cannot leave its await. */
+/* Step 3 of the forward (rt/task.c, "cancel"), for the joiner j: cleared
+ * before our CAS to DONE, whose full barrier comes between this store and
+ * the joiner's read of fwd_busy (which it makes after it sees DONE). */
+static inline void joiner_forward_clear(weft_task *j) {
+  weft__store_relaxed(&j->fwd_fn, (bool (*)(void *))NULL);
+}
+
+static weft_task *take_joiner(weft__worker *w, weft_task *t, bool *ref) {
+  weft_task *j;
+  /* Acquire: pairs with the release store in join_claim (rt/task.c); it
+   * follows that CAS by a few instructions, so this spins only if the
+   * awaiter's thread was stopped just between the two. */
+  while (!(j = weft__load_acquire(&t->joiner)))
+    ck_pr_stall();
+  /* From DONE on, j may leave its await and finish on another worker: the
+   * reference keeps it for the wake. Not needed when j can run only on
+   * this thread, busy here (as wake_first_unlock in rt/waitq.c). */
+  *ref = !(j->rt == w->rt && w->rt->asyncio_order);
+  if (*ref)
+    weft__task_ref(j);
+  joiner_forward_clear(j);
+  return j;
+}
+
 /* DONE, awaiters woken, the "alive" reference dropped: t may be freed. */
 static void complete_task(weft__worker *w, weft_task *t) {
   weft__registry_remove(w->rt, t);
   /* Finishing order, for "first" in gather and wait: exact within a worker,
    * and close enough across workers, with no shared counter. */
   t->finish_seq = (++w->finished << 8) | (uint64_t)(w->index & 0xff);
-  uint32_t s = weft__load_relaxed(&t->state);
-  /* Full barrier: publishes result and code before DONE; pairs with the
-   * acquire loads of DONE in await, gather and weft_task_state_of. */
-  while (!ck_pr_cas_32_value(&t->state, s, WEFT__T_DONE, &s))
-    ;
-  weft__waitq_wake_all_on(&t->awaiters, t->code, w);
+  weft_task *j = NULL;
+  bool jref = false, fold;
+  bool hook = t->on_done != NULL; /* runs after the wakes: needs t */
+  /* One worker: the slot is a plain field of this thread's (rt/task.c,
+   * "await"), and j runs only here: no reference. */
+  if (w->rt->asyncio_order && (j = t->joiner))
+    joiner_forward_clear(j);
+  /* Acquire: a word with AWAITED makes the joiner's forward visible. */
+  uint32_t s = weft__load_acquire(&t->state);
+  for (;;) {
+    if ((s & WEFT__T_AWAITED) && !j)
+      j = take_joiner(w, t, &jref);
+    /* With no waiter queued and no hook, nothing here touches t after
+     * DONE: the "alive" reference goes with this CAS (rt/task.h). Else it
+     * is kept until the end. The count is carried over either way. */
+    fold = !hook && !(s & WEFT__T_WAITQ);
+    uint32_t next = WEFT__T_DONE |
+                    ((s & ~(uint32_t)WEFT__T_FLAGS) - (fold ? WEFT__T_REF : 0));
+    /* Full barrier: publishes result and code before DONE; pairs with the
+     * acquire loads of DONE in await, gather and weft_task_state_of, with
+     * the CASes that set AWAITED and WAITQ (one of the two sides sees the
+     * other), and, when it drops the reference, with the other holders'
+     * decrements as weft__task_unref's does. */
+    if (ck_pr_cas_32_value(&t->state, s, next, &s))
+      break;
+  }
+  if (fold) {
+    /* From DONE on, t is not ours (a holder may free it at once), unless
+     * ours was the last reference. */
+    if (s / WEFT__T_REF == 1)
+      weft__task_free(t);
+    if (j) {
+      weft__task_wake_on(w, j);
+      if (jref)
+        weft__task_unref(j);
+    }
+    return;
+  }
+  if (j) { /* first: it came first (rt/task.c, "await") */
+    weft__task_wake_on(w, j);
+    if (jref)
+      weft__task_unref(j);
+  }
+  if (s & WEFT__T_WAITQ)
+    weft__waitq_wake_all_on(&t->awaiters, t->code, w);
   if (t->on_done) /* still ours: the "alive" reference is held */
     t->on_done(t->on_done_ctx, t->code);
   weft__task_unref(t);
@@ -153,9 +219,12 @@ static void finish_switch_out(weft__worker *w, weft_task *t, int intent) {
     check_switched_out(w, t);
     s = weft__load_relaxed(&t->state);
     for (;;) {
-      uint32_t next = s & ~(uint32_t)(WEFT__T_RUNNING | WEFT__T_NOTIFIED);
+      /* Parked: RUNNING and SCHEDULED cleared. Woken meanwhile (NOTIFIED):
+       * queued again, SCHEDULED|RUNNING (rt/task.c, "spawn"). */
+      uint32_t next = s & ~(uint32_t)(WEFT__T_RUNNING | WEFT__T_NOTIFIED |
+                                      WEFT__T_SCHEDULED);
       if (s & WEFT__T_NOTIFIED)
-        next |= WEFT__T_SCHEDULED;
+        next |= WEFT__T_SCHEDULED | WEFT__T_RUNNING;
       /* Full barrier: pairs with the CAS in weft__task_wake. */
       if (ck_pr_cas_32_value(&t->state, s, next, &s))
         break;
@@ -221,15 +290,16 @@ static void arrived_in_task(weft_task *t) {
 #endif
 }
 
-/* Makes t RUNNING: a task that yielded kept RUNNING; any other queued task
- * goes SCHEDULED -> RUNNING (full barrier: pairs with wakers' CAS). Returns
- * the state seen. */
+/* Claims a popped task: every queued task is RUNNING already (spawned,
+ * woken or yielded: rt/task.c, "spawn"), so this is a load. A NOTIFIED set
+ * while it was queued is dropped by a CAS, only then: this run is the one
+ * that wake asked for (full barrier: pairs with the waker's CAS, so the
+ * task sees what the waker stored before it). Returns the state seen. */
 static uint32_t claim(weft_task *t) {
   uint32_t s = weft__load_relaxed(&t->state);
-  while (!(s & WEFT__T_RUNNING) &&
-         !ck_pr_cas_32_value(
-             &t->state, s, (s & ~(uint32_t)WEFT__T_SCHEDULED) | WEFT__T_RUNNING,
-             &s))
+  WEFT_DEBUG_ASSERT(s & WEFT__T_RUNNING);
+  while (WEFT_UNLIKELY(s & WEFT__T_NOTIFIED) &&
+         !ck_pr_cas_32_value(&t->state, s, s & ~(uint32_t)WEFT__T_NOTIFIED, &s))
     ;
   return s;
 }
@@ -370,7 +440,7 @@ void weft__switch_out_from(weft__worker *w, int intent) {
   if (next) {
     w->prev = intent == WEFT__I_EXIT ? NULL : t;
     w->prev_intent = intent;
-    w->current = next;
+    weft__store_relaxed(&w->current, next); /* atomic: the dump reads it */
     WEFT__STAT_ADD(w, tasks_run, 1);
     if (WEFT_UNLIKELY(w->debug))
       weft__debug_slice_begin(w);
@@ -387,7 +457,7 @@ void weft__switch_out_from(weft__worker *w, int intent) {
   } else {
     w->intent = intent;
     if (intent == WEFT__I_EXIT)
-      w->current = NULL;
+      weft__store_relaxed(&w->current, (weft_task *)NULL);
 #if defined(WEFT_ASAN)
     __sanitizer_start_switch_fiber(intent == WEFT__I_EXIT ? NULL
                                                           : &t->asan_fake_stack,
@@ -430,7 +500,7 @@ void weft__run_task( // NOLINT(misc-no-recursion)
   if (!prepare(w, t))
     return;
   for (;;) {
-    w->current = t;
+    weft__store_relaxed(&w->current, t); /* atomic: the dump reads it */
     WEFT__STAT_ADD(w, tasks_run, 1);
     if (WEFT_UNLIKELY(w->debug))
       weft__debug_slice_begin(w);
@@ -438,7 +508,7 @@ void weft__run_task( // NOLINT(misc-no-recursion)
     /* The task that switched back may be another one, reached by direct
      * switches from t; NULL if it exited. */
     t = w->current;
-    w->current = NULL;
+    weft__store_relaxed(&w->current, (weft_task *)NULL);
     if (WEFT_LIKELY(w->intent != WEFT__I_EAGER))
       break;
     /* An eager spawn: run the new task until it first suspends (or ends),

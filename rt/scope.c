@@ -214,11 +214,13 @@ int weft_shield_enter(weft_shield **out) {
   weft_task *self = weft__self();
   if (!self)
     return -EPERM;
+  if (self->shield == UINT16_MAX) /* the depth is a 16-bit field */
+    return -EOVERFLOW;
   weft_shield *s = weft__calloc(sizeof *s);
   if (!s)
     return -ENOMEM;
   scope_push(&s->sc, self);
-  weft__store_relaxed(&self->shield, self->shield + 1);
+  weft__store_relaxed(&self->shield, (uint16_t)(self->shield + 1));
   *out = s;
   return 0;
 }
@@ -230,7 +232,7 @@ int weft_shield_exit(weft_shield *s) {
   if (err)
     return err;
   weft_task *self = s->sc.owner;
-  weft__store_relaxed(&self->shield, self->shield - 1);
+  weft__store_relaxed(&self->shield, (uint16_t)(self->shield - 1));
   weft__free(s, sizeof *s);
   return 0;
 }
@@ -257,7 +259,7 @@ int weft_await_shielded(weft_task *t, void **result) {
     }
     weft__waiter w;
     weft__waitq_lock(&t->awaiters);
-    if (weft__load_acquire(&t->state) & WEFT__T_DONE) {
+    if (!weft__task_awaiters_mark(t)) { /* DONE; else WAITQ set */
       weft__waitq_unlock(&t->awaiters);
       continue;
     }

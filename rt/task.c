@@ -3,12 +3,25 @@
  * cancel, yield, sleep, gather, and the state word every wait goes through.
  *
  * The state word (bits in rt/task.h) is changed only by CAS:
- *  - spawn: SCHEDULED, then pushed on a run queue.
- *  - a worker pops it: SCHEDULED -> RUNNING (rt/worker.c, run_task).
- *  - wake (weft__task_wake, any thread): if DONE, SCHEDULED or NOTIFIED,
- *    nothing; if RUNNING, set NOTIFIED; else set SCHEDULED and push. Exactly
- *    one waker wins the transition to SCHEDULED, so a task is in at most one
- *    queue. "Nothing" is decided only after a full fence: a waker stores
+ *  - spawn: SCHEDULED|RUNNING, then pushed on a run queue. A queued task is
+ *    SCHEDULED|RUNNING (spawned, woken, or requeued by its park): from the
+ *    push to its switch-in it is owned by the worker that will pop it, as a
+ *    yielded task is, and the pop runs it after a plain load (rt/run.c,
+ *    claim), with no CAS: the queue's own synchronisation (the owner's
+ *    queue on its own thread, the ring's release push and acquire pop, the
+ *    inject queue's mutex) orders the pusher's writes before the run.
+ *    SCHEDULED stays set until the park clears it with RUNNING; nothing
+ *    reads it while RUNNING is set (the task dump tells a queued task from
+ *    a running one by the workers' current task: rt/dump.c).
+ *  - wake (weft__task_wake, any thread): if DONE or NOTIFIED, nothing; if
+ *    RUNNING (running, or queued), set NOTIFIED; else (parked) set
+ *    SCHEDULED|RUNNING and push. Exactly one waker wins the transition from
+ *    parked, so a task is in at most one queue. A NOTIFIED set while the
+ *    task was queued is dropped by the pop that runs it (rt/run.c, claim: a
+ *    CAS, only then), as that run is the one the wake asked for, so a
+ *    second wake of a queued task costs no spurious run, as before the
+ *    queued task was RUNNING. "Nothing" is decided only after a full fence:
+ *    a waker stores
  *    what the task is to see (its waiter's status), then reads the state,
  *    and on x86 as elsewhere that load may complete before the store is
  *    visible. Without the fence, a task queued (or NOTIFIED) at the load
@@ -30,16 +43,46 @@
  *    returns -ECANCELED: delivered once. A task waiting on other tasks
  *    (await, gather) has a forward instead: cancelling it cancels what it
  *    waits on, as asyncio cancels the future a task waits on, and the
- *    waiter sees their outcome. The waiter publishes the forward without a
- *    lock (ctx, then fn with a release store; set only when none is set:
- *    set and clear come in pairs) and clears it under the task's fwd_lock;
- *    a canceller reads it under fwd_lock, and one inside the forward holds
- *    fwd_busy: the waiter does not leave (its ctx lives on its stack) until
- *    it drops. A canceller that finds no forward because the waiter was
- *    setting it just then sets CANCEL and wakes the waiter, which forwards
- *    the cancellation itself at its next look (as for a cancellation that
- *    was pending before its wait): none is lost.
- *  - finish: DONE, awaiters woken, CANCEL dropped.
+ *    waiter sees their outcome. The forward, in steps:
+ *     1. The waiter publishes it without a lock (ctx, then fn with a
+ *        release store; set only when none is set: set and clear come in
+ *        pairs).
+ *     2. A canceller that sees fn takes fwd_busy by CAS 0 -> 1 (a full
+ *        barrier; if it is taken, another canceller is inside, or a cycle
+ *        of awaits led back here: it returns, as that one forwards), then
+ *        reads fn again. NULL: the forward was cleared meanwhile, go on as
+ *        if there were none. Else it calls fn(ctx). If fn declines, it sets
+ *        CANCEL before it drops fwd_busy (release), so that a waiter that
+ *        waited for fwd_busy then finds CANCEL.
+ *     3. The clear: fn = NULL, a full barrier, then wait while fwd_busy is
+ *        held (the waiter does not leave while a canceller may use ctx). The
+ *        barrier is the waiter's own exchange (forward_clear), or, for an
+ *        awaiter in a task's await slot, the finishing task's CAS to DONE:
+ *        it stores the joiner's fn = NULL before that CAS, and the joiner,
+ *        once it sees DONE, waits for fwd_busy (no locked instruction on
+ *        the awaiter's side). Store-load on both sides (2 and 3): either the
+ *        canceller's second read sees NULL, or the clear sees fwd_busy.
+ *    A canceller that finds no forward because the waiter was setting it
+ *    just then sets CANCEL and wakes the waiter, which forwards the
+ *    cancellation itself at its next look (as for a cancellation that was
+ *    pending before its wait): none is lost.
+ *  - await: the first awaiter of a task takes its slot: a CAS sets AWAITED
+ *    (only while neither DONE, AWAITED nor WAITQ is set, so the slot is
+ *    woken first without changing the order of wakes), then it stores
+ *    itself in joiner and parks until DONE. With one worker (asyncio
+ *    order) the task and every awaiter of its runtime run on one thread:
+ *    the awaiter stores itself in joiner if it is empty, with no AWAITED
+ *    and no CAS, and the finish reads it there (an awaiter from another
+ *    runtime waits on the queue). Further awaiters, gather, wait
+ *    and await_shielded link waiters on awaiters under its lock and set
+ *    WAITQ (weft__task_awaiters_mark).
+ *  - finish (rt/run.c, complete_task): if AWAITED (or, with one worker, if
+ *    joiner is set), read joiner (spinning
+ *    the few instructions an awaiter may still be between its CAS and its
+ *    store), take a reference on it unless it can run only on this thread,
+ *    clear its forward (step 3); then the CAS to DONE, which drops every
+ *    other bit; then wake the joiner, then the awaiters queue if WAITQ was
+ *    set: in the order they came, as asyncio's done-callbacks.
  *
  * References: the handle (dropped by weft_detach), the task being alive
  * (dropped when it finishes), each armed timer entry, and each waker in the
@@ -82,7 +125,11 @@ int weft_worker_count(void) {
   return w ? w->rt->nworkers : 0;
 }
 
-void weft__task_ref(weft_task *t) { ck_pr_inc_32(&t->refs); }
+void weft__task_ref(weft_task *t) {
+  /* Full barrier, as any RMW here; the count lives above the flags of the
+   * state word (rt/task.h), so a CAS loop elsewhere only retries. */
+  ck_pr_add_32(&t->state, WEFT__T_REF);
+}
 
 /* Task objects are pooled per worker (DESIGN 3: no allocator call on the
  * spawn path); sanitizer builds use the allocator so ASan sees every use
@@ -110,7 +157,7 @@ void weft__task_free_name(weft_task *t) {
   t->name = NULL;
 }
 
-static void task_free(weft_task *t) {
+void weft__task_free(weft_task *t) {
   t->magic = WEFT__TASK_FREED;
   if (t->name) /* most tasks have none: no call */
     weft__task_free_name(t);
@@ -137,9 +184,21 @@ void weft__task_pool_drain(weft__worker *w) {
 
 void weft__task_unref(weft_task *t) {
   /* The last reference frees: every other holder has let go, and DONE (or
-   * never started) means no worker touches the task again. */
-  if (ck_pr_faa_32(&t->refs, (uint32_t)-1) == 1)
-    task_free(t);
+   * never started) means no worker touches the task again.
+   *
+   * A count of 1 seen by a holder is its own reference alone, and then no
+   * other thread can take one: a reference is taken only by a holder of one
+   * (the task itself arming a timer or opening a group; a waker under the
+   * lock of a queue the task waits in, or a task finishing while this one
+   * sits in its await slot, both of which the task's "alive" reference
+   * keeps), never from a bare pointer. So that count cannot rise any more,
+   * and the last holder frees without a locked instruction (weft_detach
+   * after the task finished, the common case). Acquire: pairs with the full
+   * barrier of every other holder's decrement, so their last accesses come
+   * before the free. */
+  if (weft__load_acquire(&t->state) / WEFT__T_REF == 1 ||
+      ck_pr_faa_32(&t->state, -(uint32_t)WEFT__T_REF) / WEFT__T_REF == 1)
+    weft__task_free(t);
 }
 
 void weft__task_check_failed(const weft_task *t, const char *fn) {
@@ -157,7 +216,7 @@ bool weft__task_claim_wake(weft_task *t) {
   for (;;) {
     if (s & WEFT__T_DONE)
       return false;
-    if (s & (WEFT__T_SCHEDULED | WEFT__T_NOTIFIED)) {
+    if (s & WEFT__T_NOTIFIED) {
       if (fenced)
         return false;
       /* Nothing to do, unless the load was early: the top of the file,
@@ -169,8 +228,10 @@ bool weft__task_claim_wake(weft_task *t) {
       s = weft__load_relaxed(&t->state);
       continue;
     }
+    /* Running or queued: NOTIFIED; parked: queued (the top of the file). */
     uint32_t next =
-        s | ((s & WEFT__T_RUNNING) ? WEFT__T_NOTIFIED : WEFT__T_SCHEDULED);
+        s | ((s & WEFT__T_RUNNING) ? WEFT__T_NOTIFIED
+                                   : WEFT__T_SCHEDULED | WEFT__T_RUNNING);
     /* Full barrier: pairs with the worker's CAS after the task switched out
      * (run_task), so one of the two sees the other's bit. */
     if (ck_pr_cas_32_value(&t->state, s, next, &s))
@@ -247,8 +308,9 @@ task_new(weft__worker *w, weft__runtime *rt, weft_fn fn, void *arg,
   if (!t)
     return -ENOMEM;
   t->magic = WEFT__TASK_MAGIC;
-  t->state = WEFT__T_SCHEDULED;
-  t->refs = 2; /* the handle and the task being alive */
+  /* Queued and owned by its worker-to-be: the top of the file, "spawn". */
+  /* Two references: the handle and the task being alive. */
+  t->state = WEFT__T_SCHEDULED | WEFT__T_RUNNING | 2 * WEFT__T_REF;
   t->next = NULL;
   t->rt = rt;
   t->fn = fn;
@@ -261,7 +323,7 @@ task_new(weft__worker *w, weft__runtime *rt, weft_fn fn, void *arg,
   t->home =
       (int16_t)(opts && opts->pinned && !rt->asyncio_order ? opts->worker : -1);
   weft__waitq_init(&t->awaiters);
-  t->fwd_lock = (weft__spinlock)WEFT__SPINLOCK_INIT;
+  t->joiner = NULL;
   t->fwd_fn = NULL;
   t->fwd_ctx = NULL;
   t->fwd_busy = 0;
@@ -353,16 +415,48 @@ static inline void forward_set(weft_task *self, bool (*fn)(void *ctx),
   weft__store_release(&self->fwd_fn, fn);
 }
 
-static inline void forward_clear(weft_task *self) {
-  weft__spin_lock(&self->fwd_lock);
-  weft__store_relaxed(&self->fwd_fn, (bool (*)(void *))NULL);
-  /* A canceller may be inside fn with our ctx: wait until it is out. */
-  while (self->fwd_busy) {
-    weft__spin_unlock(&self->fwd_lock);
+/* Waits until no canceller is inside self's forward (step 3 of "cancel",
+ * after the forward was cleared). Acquire: pairs with the canceller's
+ * release of fwd_busy, so its uses of ctx (and a CANCEL it set) come
+ * before our return. */
+static inline void forward_wait_out(weft_task *self) {
+  while (weft__load_acquire(&self->fwd_busy))
     ck_pr_stall();
-    weft__spin_lock(&self->fwd_lock);
+}
+
+static inline void forward_clear(weft_task *self) {
+  /* Step 3 of "cancel". An exchange, for its full barrier (an RMW, which
+   * TSan models, rather than a store and a fence): the NULL is visible
+   * before our read of fwd_busy; pairs with the canceller's CAS on
+   * fwd_busy and its second read of fn. */
+  (void)weft__exchange(&self->fwd_fn, (bool (*)(void *))NULL);
+  forward_wait_out(self);
+}
+
+/* Takes t's await slot for self (the top of the file, "await"). False if
+ * the slot is taken, a waiter is queued, or t is DONE: wait on the queue. */
+static inline bool join_claim(weft_task *t, weft_task *self) {
+  if (t->rt->asyncio_order) {
+    /* One worker: t finishes on this thread, and the slot is taken only by
+     * tasks of t's runtime, which run on this thread too: plain accesses,
+     * no AWAITED, no CAS. A task of another runtime waits on the queue. */
+    if (self->rt != t->rt || t->joiner ||
+        (weft__load_relaxed(&t->state) & (WEFT__T_DONE | WEFT__T_WAITQ)))
+      return false;
+    t->joiner = self;
+    return true;
   }
-  weft__spin_unlock(&self->fwd_lock);
+  uint32_t s = weft__load_relaxed(&t->state);
+  do {
+    if (s & (WEFT__T_DONE | WEFT__T_AWAITED | WEFT__T_WAITQ))
+      return false;
+    /* Full barrier: publishes our forward (set before) to the finish, which
+     * reads AWAITED with acquire in the word this CAS writes; pairs with
+     * the CAS to DONE, so exactly one of the two sees the other. */
+  } while (!ck_pr_cas_32_value(&t->state, s, s | WEFT__T_AWAITED, &s));
+  /* Release: the finish spins for it after seeing AWAITED (rt/run.c). */
+  weft__store_release(&t->joiner, self);
+  return true;
 }
 
 /* The forward of a task awaiting t: cancel t instead (asyncio cancels the
@@ -390,10 +484,32 @@ int weft_await(weft_task *t, void **result) {
   forward_set(self, forward_to_task, t);
   WEFT__WAIT_SET(self, "await", WEFT__WAIT_TASK, (uintptr_t)t);
   bool kept = false; /* a cancellation t finished too early to take */
+  if (join_claim(t, self)) {
+    /* In the slot: t's finish clears our forward, sets DONE, wakes us. */
+    while (!is_done(t)) {
+      /* A cancellation that was pending before the forward was set, or
+       * that raced its publication, or a spurious wake: as below. */
+      if (weft__cancel_take(self)) {
+        if (weft_cancel(t) == -EALREADY)
+          kept = true;
+        continue;
+      }
+      /* The worker looked up above holds until our first switch; after
+       * one, look it up again (DESIGN 4.3). */
+      if (wk) {
+        weft__switch_out_from(wk, WEFT__I_PARK);
+        wk = NULL;
+      } else {
+        weft__park();
+      }
+    }
+    forward_wait_out(self); /* step 3 of "cancel": the finish cleared it */
+    goto out;
+  }
   while (!is_done(t)) {
     weft__waiter w;
     weft__waitq_lock(&t->awaiters);
-    if (is_done(t)) {
+    if (!weft__task_awaiters_mark(t)) { /* DONE */
       weft__waitq_unlock(&t->awaiters);
       break;
     }
@@ -408,8 +524,9 @@ int weft_await(weft_task *t, void **result) {
         weft_cancel(t) == -EALREADY)
       kept = true;
   }
-  WEFT__WAIT_CLEAR(self);
   forward_clear(self);
+out:
+  WEFT__WAIT_CLEAR(self);
   /* A cancellation that arrived after t finished, before we resumed, is
    * delivered here: this await is still the current suspension point. The
    * outcome is not lost: the handle can be awaited again. Taken even when
@@ -446,44 +563,48 @@ int weft_cancel(weft_task *t) {
   weft__task_check(t, "weft_cancel");
   if (!(weft__load_acquire(&t->state) & WEFT__T_DONE))
     ck_pr_inc_32(&t->cancel_reqs); /* sync/ scopes: Task.cancelling() */
-  weft__spin_lock(&t->fwd_lock);
-  /* Acquire: pairs with the release store in forward_set, so ctx is the
-   * one set with fn. */
-  bool (*fn)(void *) = weft__load_acquire(&t->fwd_fn);
+  /* The forward, step 2 (the top of the file, "cancel"). A first look
+   * without the barrier: almost every task has none. */
+  bool busy = false;
   /* A shielded task (sync/) keeps the request for later: no forward. */
-  if (fn && !weft__load_relaxed(&t->shield)) {
-    if (t->fwd_busy) { /* a cycle of awaits, or a concurrent cancel */
-      weft__spin_unlock(&t->fwd_lock);
-      return 0;
-    }
-    void *ctx = weft__load_relaxed(&t->fwd_ctx);
-    t->fwd_busy++;
-    weft__spin_unlock(&t->fwd_lock);
-    bool forwarded = fn(ctx);
-    weft__spin_lock(&t->fwd_lock);
-    t->fwd_busy--;
-    if (forwarded) {
-      weft__spin_unlock(&t->fwd_lock);
+  if (weft__load_relaxed(&t->fwd_fn) && !weft__load_relaxed(&t->shield)) {
+    /* Full barrier: we are inside before the second read of fn; pairs with
+     * the barrier of step 3 between the clear and its read of fwd_busy. */
+    if (!ck_pr_cas_32(&t->fwd_busy, 0, 1))
+      return 0; /* a cycle of awaits, or a concurrent cancel: it forwards */
+    busy = true;
+    /* Acquire: pairs with the release store in forward_set, so ctx is the
+     * one set with fn. */
+    bool (*fn)(void *) = weft__load_acquire(&t->fwd_fn);
+    if (fn && fn(weft__load_relaxed(&t->fwd_ctx))) {
+      /* Release: our uses of ctx come before the waiter's leaving. */
+      weft__store_release(&t->fwd_busy, 0u);
       return 0;
     }
   }
-  /* Set under fwd_lock, so that a forward being cleared meanwhile waits
-   * for it; a forward being set meanwhile finds it at the waiter's next
-   * look, after the wake below. */
+  /* Set while fwd_busy is held, so that a waiter clearing the forward
+   * meanwhile finds CANCEL after it waited; a forward being set meanwhile
+   * finds it at the waiter's next look, after the wake below. */
+  int rc = 0;
+  bool set = false;
   uint32_t s = weft__load_relaxed(&t->state);
-  do {
+  for (;;) {
     if (s & WEFT__T_DONE) {
-      weft__spin_unlock(&t->fwd_lock);
-      return -EALREADY;
+      rc = -EALREADY;
+      break;
     }
-    if (s & WEFT__T_CANCEL) {
-      weft__spin_unlock(&t->fwd_lock);
-      return 0;
+    if (s & WEFT__T_CANCEL)
+      break;
+    if (ck_pr_cas_32_value(&t->state, s, s | WEFT__T_CANCEL, &s)) {
+      set = true;
+      break;
     }
-  } while (!ck_pr_cas_32_value(&t->state, s, s | WEFT__T_CANCEL, &s));
-  weft__spin_unlock(&t->fwd_lock);
-  weft__task_wake(t);
-  return 0;
+  }
+  if (busy) /* release: pairs with forward_wait_out's acquire */
+    weft__store_release(&t->fwd_busy, 0u);
+  if (set)
+    weft__task_wake(t);
+  return rc;
 }
 
 weft_task_state weft_task_state_of(const weft_task *t) {

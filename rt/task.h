@@ -21,17 +21,33 @@ struct weft__runtime;
 typedef void (*weft__done_fn)(void *ctx, int code);
 
 /* Bits of the state word (any thread, changed only by CAS or fetch-or/and):
- *  SCHEDULED  the task is in a run queue (or being pushed into one)
+ *  SCHEDULED  the task is in a run queue (or being pushed into one), with
+ *             RUNNING: owned by the worker that will pop it; both stay set
+ *             while it runs, until it parks (rt/task.c, "spawn")
  *  RUNNING    a worker is running it: its stack is in use
  *  NOTIFIED   woken while RUNNING: the worker requeues it after switching out
- *  DONE       finished; result and code are final
- *  CANCEL     a cancellation was requested and not yet delivered */
+ *  DONE       finished; result and code are final (every other bit cleared)
+ *  CANCEL     a cancellation was requested and not yet delivered
+ *  AWAITED    the await slot (joiner) is taken: set once, by the first
+ *             awaiter, while no waiter is queued on awaiters (rt/task.c)
+ *  WAITQ      awaiters may hold waiters: set under its lock by whoever links
+ *             one, so that the finish takes the lock only then
+ * and above the flags, in units of WEFT__T_REF, the reference count (the
+ * handle, the task being alive, wakers in flight, armed timers: at most
+ * 2^24 - 1), kept in the same word so that the finish drops the "alive"
+ * reference with the CAS that sets DONE (rt/run.c, complete_task): changed
+ * by fetch-add (weft__task_ref, weft__task_unref) or carried over by every
+ * CAS, none of which may clear it. */
 enum {
   WEFT__T_SCHEDULED = 1u << 0,
   WEFT__T_RUNNING = 1u << 1,
   WEFT__T_NOTIFIED = 1u << 2,
   WEFT__T_DONE = 1u << 3,
   WEFT__T_CANCEL = 1u << 4,
+  WEFT__T_AWAITED = 1u << 5,
+  WEFT__T_WAITQ = 1u << 6,
+  WEFT__T_FLAGS = 0xffu, /* the bits above */
+  WEFT__T_REF = 1u << 8, /* one reference */
 };
 
 #define WEFT__NAME_MAX 48
@@ -45,30 +61,35 @@ enum {
 struct weft_task {
   weft__ctx ctx;      /* saved registers while suspended; its worker only */
   uint32_t magic;     /* WEFT__TASK_MAGIC while the task object lives */
-  uint32_t state;     /* the state word above: any thread, atomic */
-  uint32_t refs;      /* handle + alive + wakers in flight: atomic */
+  uint32_t state;     /* the state word above (with the references): any
+                         thread, atomic */
+  uint32_t fwd_busy;  /* 1 while a canceller is inside fwd_fn: atomic,
+                         taken by CAS (rt/task.c, "cancel") */
   uint32_t timer_gen; /* bumped by whoever claims the armed timer: atomic */
   weft_task *next;    /* link in the run queue or inject queue holding it */
   struct weft__runtime *rt;
   weft_fn fn;
   void *arg;
-  void *result;        /* written by the task before DONE, read after it */
-  int code;            /* likewise: the function's return value */
-  uint32_t stack_size; /* requested (a stack class, weft__stack_class_size) */
-  uint64_t finish_seq; /* order of finishing in the runtime (gather) */
-  uint8_t hops;        /* asyncio order: extra trips through the ready queue
-                          before it runs (worker only) */
-  bool started;        /* entered its function (worker only) */
-  uint8_t wait_kind;   /* WEFT__WAIT_*: see wait_what below */
-  int16_t home;        /* pinned: the only worker it runs on; else -1 */
-  int16_t worker;      /* the worker it last ran on, recorded while observation
-                          hooks are on (rt/debug.h), else -1: atomic */
-  weft__waitq awaiters;
-  weft__spinlock fwd_lock; /* guards fwd_busy; taken to read the forward
-                              and to clear it (rt/task.c, "cancel") */
-  uint32_t fwd_busy;       /* cancellers inside fwd_fn */
+  void *result;         /* written by the task before DONE, read after it */
+  int code;             /* likewise: the function's return value */
+  uint32_t stack_size;  /* requested (a stack class, weft__stack_class_size) */
+  uint64_t finish_seq;  /* order of finishing in the runtime (gather) */
+  uint8_t hops;         /* asyncio order: extra trips through the ready queue
+                           before it runs (worker only) */
+  bool started;         /* entered its function (worker only) */
+  uint8_t wait_kind;    /* WEFT__WAIT_*: see wait_what below */
+  int16_t home;         /* pinned: the only worker it runs on; else -1 */
+  int16_t worker;       /* the worker it last ran on, recorded while observation
+                           hooks are on (rt/debug.h), else -1: atomic */
+  weft__waitq awaiters; /* awaiters after the first (joiner): WAITQ */
+  /* sync/ scopes (issue 6): the shield depth (set by the task, read by
+   * cancellers: atomic; while non-zero no suspension delivers a cancellation
+   * and weft_cancel forwards none; at most UINT16_MAX, weft_shield_enter). */
+  uint16_t shield;
+  uint16_t reg_shard; /* the registry shard holding it (rt/worker.c): at
+                         most nworkers, which an int16_t worker index bounds */
   /* The cancel forward (rt/task.c), or NULL, and its argument: atomic,
-   * set by the task without the lock, cleared under it. */
+   * set by the task, cleared by it or by the task it awaits in the slot. */
   bool (*fwd_fn)(void *ctx);
   void *fwd_ctx;
   weft__stack stack;              /* valid once started, until finished */
@@ -76,10 +97,8 @@ struct weft_task {
   const char *file;               /* spawn site */
   int line;
   /* sync/ scopes (issue 6): cancel requests made on the task (bumped by
-   * weft_cancel, lowered by weft__uncancel: atomic); shield depth (set by
-   * the task, read by cancellers: atomic; while non-zero no suspension
-   * delivers a cancellation and weft_cancel forwards none); the innermost
-   * open timeout or shield scope (the task only). */
+   * weft_cancel, lowered by weft__uncancel: atomic); the innermost open
+   * timeout or shield scope (scopes below: the task only). */
   uint32_t cancel_reqs;
   char *name; /* a copy of the name given, or NULL (the spawn site) */
   /* What the task waits on, for the task dump (rt/dump.c): set by the task
@@ -88,8 +107,10 @@ struct weft_task {
   const char *wait_what; /* a static string: "sleep", "await", "lock" */
   uint64_t wait_arg;
   struct weft__debug_handle *dbg; /* debug mode: its handle's record */
-  uint32_t shield;
-  uint32_t reg_shard; /* the registry shard holding it (rt/worker.c) */
+  /* The await slot: the first task to await this one, stored here instead
+   * of on awaiters while AWAITED is set (written by that awaiter after its
+   * CAS set AWAITED, read by the finish: atomic; rt/task.c, "await"). */
+  weft_task *joiner;
   struct weft__scope *scopes;
   /* Called once when the task finishes (weft__spawn_hooked), or NULL. */
   weft__done_fn on_done;
@@ -127,10 +148,10 @@ enum {
 #define WEFT__WAIT_CLEAR(t)                                                    \
   weft__store_relaxed(&(t)->wait_what, (const char *)0)
 
-/* Makes a task in state SCHEDULED (not yet queued) with refs for the handle
- * and for being alive, registered in rt, with the finish hook on_done(ctx)
- * (or NULL: see weft__spawn_hooked), set before the registry can show it.
- * Returns 0, -EINVAL, -ESHUTDOWN or -ENOMEM. Any thread. */
+/* Makes a task in state SCHEDULED|RUNNING (not yet queued) with refs for the
+ * handle and for being alive, registered in rt, with the finish hook
+ * on_done(ctx) (or NULL: see weft__spawn_hooked), set before the registry can
+ * show it. Returns 0, -EINVAL, -ESHUTDOWN or -ENOMEM. Any thread. */
 int weft__task_new(struct weft__runtime *rt, weft_fn fn, void *arg,
                    const weft_spawn_opts *opts, const char *file, int line,
                    weft__done_fn on_done, void *ctx, weft_task **out);
@@ -174,6 +195,9 @@ void weft__task_free_name(weft_task *t);
 struct weft__worker;
 void weft__task_pool_drain(struct weft__worker *w);
 void weft__task_unref(weft_task *t);
+/* Frees t: for the holder of its last reference, which has dropped it
+ * (rt/run.c, complete_task). */
+void weft__task_free(weft_task *t);
 
 /* Makes t runnable if it is waiting (or sets NOTIFIED if it is running).
  * Any thread. */
@@ -209,6 +233,25 @@ bool weft__cancel_pending(const weft_task *t);
 void weft__cancel_forward_set(weft_task *self, bool (*fn)(void *ctx),
                               void *ctx);
 void weft__cancel_forward_clear(weft_task *self);
+
+/* Before linking a waiter on t->awaiters, under its lock: sets WAITQ, so
+ * that t's finish wakes the queue. Returns false, and sets nothing, if t is
+ * DONE: link nothing then. (Under the lock, so a finish that comes later
+ * finds the waiter: it sets DONE before it takes the lock.) */
+static inline bool weft__task_awaiters_mark(weft_task *t) {
+  /* Acquire: a DONE seen here makes t's result visible to the caller. */
+  uint32_t s = weft__load_acquire(&t->state);
+  for (;;) {
+    if (s & WEFT__T_DONE)
+      return false;
+    if (s & WEFT__T_WAITQ)
+      return true;
+    /* Full barrier: pairs with the finish's CAS to DONE (rt/run.c,
+     * complete_task), which reads WAITQ in the word it replaces. */
+    if (ck_pr_cas_32_value(&t->state, s, s | WEFT__T_WAITQ, &s))
+      return true;
+  }
+}
 
 /* sync/ scopes (issue 6), asyncio's Task.cancelling() and uncancel():
  * the number of cancel requests made on t that no scope has withdrawn;

@@ -130,7 +130,7 @@ static int wait_set(weft_task *self, weft_task *const *tasks, size_t n, mode m,
     weft_task *t = tasks[i];
     ws[i].task = NULL; /* marks "not linked" */
     weft__waitq_lock(&t->awaiters);
-    if (!is_done(t)) {
+    if (weft__task_awaiters_mark(t)) { /* not DONE: WAITQ set */
       weft__waitq_push_locked(&t->awaiters, &ws[i], self);
       ws[i].filter = on_finish;
       ws[i].ctx = &g;

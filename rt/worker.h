@@ -73,7 +73,8 @@ typedef struct weft__worker {
   struct weft__runtime *rt;
   int index;
   weft__ctx sched;        /* the worker loop's own context (owner only) */
-  weft_task *current;     /* the task running now (owner only) */
+  weft_task *current;     /* the task running now (owner writes, atomic;
+                             read by the task dump) */
   int intent;             /* set by the task just before it switches out */
   weft_task *eager;       /* with WEFT__I_EAGER: the task to start at once */
   int eager_depth;        /* eager spawns in progress: no direct switches */
@@ -346,7 +347,7 @@ static inline void weft__registry_add(weft__runtime *rt, weft__worker *w,
   if (!rt->asyncio_order)
     i = (uint32_t)(w && w->rt == rt ? w->index : rt->nworkers);
   weft__registry_shard *sh = &rt->shards[i];
-  t->reg_shard = i;
+  t->reg_shard = (uint16_t)i; /* i <= nworkers: rt/task.h */
   weft__spin_lock(&sh->lock);
   t->reg_next = NULL;
   t->reg_prev = sh->tail;

@@ -83,7 +83,8 @@ typedef struct weft_shield weft_shield;
  * the task awaits. Timeout scopes opened inside a shield are shielded too:
  * their expiry is delivered after the shield ends (Trio would let them
  * act). Does not suspend. Errors: -EINVAL, -EPERM (outside a task),
- * -ENOMEM. */
+ * -ENOMEM, -EOVERFLOW (65,535 shield scopes already open in the task: the
+ * depth is counted in 16 bits). */
 int weft_shield_enter(weft_shield **out);
 /* Closes it (and frees it). Returns 0, or -EPERM (not its owner), -EINVAL
  * (not the innermost open scope): the scope then stays open. */

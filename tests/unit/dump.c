@@ -18,6 +18,11 @@ static int sleeper(void *arg, void **result) {
   return weft_sleep_ms(10000);
 }
 
+static int fresh(void *arg, void **result) {
+  (void)arg, (void)result;
+  return 0;
+}
+
 static int waiter(void *arg, void **result) {
   (void)result;
   return weft_await((weft_task *)arg, NULL);
@@ -70,6 +75,7 @@ static void check_line(const char *dump, const char *name, const char *what) {
 }
 
 static bool via_signal;
+static int nworkers;
 
 static int main_task(void *arg, void **result) {
   (void)arg, (void)result;
@@ -122,6 +128,19 @@ static int main_task(void *arg, void **result) {
     /* Nothing observes this runtime, so its workers do not record where
      * each task runs (rt/debug.h): the state alone. */
     check_line(dump, "task 'main'", ": running");
+    /* A task spawned and not yet run is queued, not running (it starts
+     * SCHEDULED|RUNNING: rt/task.c, "spawn"). At one worker nothing can
+     * run it before this dump. */
+    weft_task *fr;
+    weft_spawn_opts fo = {.name = "fresh"};
+    CHECK_EQ(weft_spawn_opt(&fr, fresh, NULL, &fo), 0);
+    dump_to(NULL, dump, sizeof dump);
+    if (nworkers == 1) {
+      check_line(dump, "task 'fresh'", ": queued");
+      check_line(dump, "task 'main'", ": running");
+    }
+    CHECK_EQ(weft_await(fr, NULL), 0);
+    weft_detach(fr);
   }
   CHECK_EQ(weft_cancel(s), 0);
   CHECK_EQ(weft_await(w, NULL), -ECANCELED);
@@ -142,8 +161,6 @@ static int main_task(void *arg, void **result) {
   close(sv[1]);
   return 0;
 }
-
-static int nworkers;
 
 static void run_dump(void) {
   weft_config cfg;

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "check.h"
 
@@ -253,6 +254,30 @@ static int t_shield(void *a, void **r) {
   return 0;
 }
 
+/* The shield depth is a 16-bit field (rt/task.h): 65,535 scopes open, the
+ * next one is refused with -EOVERFLOW and opens nothing; closing them all
+ * leaves the task unshielded, and a cancellation is delivered again. */
+static int t_shield_depth(void *a, void **r) {
+  (void)a, (void)r;
+  enum { MAX = 65535 };
+  weft_shield **sh = malloc(MAX * sizeof *sh);
+  CHECK(sh != NULL);
+  for (int i = 0; i < MAX; i++)
+    CHECK_EQ(weft_shield_enter(&sh[i]), 0);
+  weft_shield *extra = NULL;
+  CHECK_EQ(weft_shield_enter(&extra), -EOVERFLOW);
+  CHECK(extra == NULL);
+  CHECK(weft_shielded());
+  CHECK_EQ(weft_cancel(weft_self()), 0);
+  CHECK_EQ(weft_yield(), 0); /* shielded: deferred */
+  for (int i = MAX - 1; i >= 0; i--)
+    CHECK_EQ(weft_shield_exit(sh[i]), 0);
+  free(sh);
+  CHECK(!weft_shielded());
+  CHECK_EQ(weft_yield(), -ECANCELED); /* delivered now */
+  return 0;
+}
+
 /* await_shielded: the caller stops at once; the task runs on. */
 static weft_task *inner;
 static int shield_awaiter(void *a, void **r) {
@@ -286,6 +311,7 @@ int main(void) {
     RUN_WORKERS(t_foreign_exit, n);
     RUN_WORKERS(t_wait_for, n);
     RUN_WORKERS(t_shield, n);
+    RUN_WORKERS(t_shield_depth, n);
     RUN_WORKERS(t_await_shielded, n);
   }
   weft_timeout *s;

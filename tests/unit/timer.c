@@ -21,7 +21,8 @@ int main(void) {
   weft__timers h;
   weft__timers_init(&h);
   for (int i = 0; i < N; i++)
-    tasks[i].refs = 1; /* held by the test; timers add and drop their own */
+    tasks[i].state = WEFT__T_REF; /* one reference, the test's; timers add
+                                  and drop their own (rt/task.h) */
   CHECK_EQ(weft__timers_next(&h), INT64_MAX);
 
   /* Random deadlines with many ties. */
@@ -50,7 +51,7 @@ int main(void) {
   }
   for (int i = 0; i < N; i++) {
     CHECK_EQ(tasks[i].timer_gen, 1); /* claimed by the firing */
-    CHECK_EQ(tasks[i].refs, 1);
+    CHECK_EQ(tasks[i].state / WEFT__T_REF, 1);
   }
 
   /* Cancelled generations do not fire, and a rebuild drops them. */
@@ -79,7 +80,7 @@ int main(void) {
   CHECK(weft__timers_empty(&h));
   weft__timers_fini(&h);
   for (int i = 0; i < N; i++)
-    CHECK_EQ(tasks[i].refs, 1);
+    CHECK_EQ(tasks[i].state / WEFT__T_REF, 1);
   fprintf(stderr, "timer: all passed\n");
   return 0;
 }
