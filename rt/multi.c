@@ -27,7 +27,8 @@
  *     second pass also takes victims' LIFO slots, so a task woken by a
  *     worker that is now stuck in a long task still runs.
  *  6. Park: the handshake of rt/idle.h, then sleep in the driver until the
- *     next timer or a wake.
+ *     next timer or a wake; while to_thread jobs are in flight, spin
+ *     briefly first (rt/spin.c).
  * A worker that finds work while searching stops searching, and if it was
  * the last searcher it wakes another worker, since more work may be behind
  * it. A push of new work wakes a parked worker when nobody searches.
@@ -402,6 +403,7 @@ static void park(weft__worker *w) {
     WEFT__STAT_ADD(w, parks, 1);
     WEFT__TRACE_PARK_BEGIN(w);
     weft__store_relaxed(&w->parked, 1u);
+    weft__spin_worker(w, timeout); /* maybe: rt/spin.c */
     weft__worker_poll(w, timeout);
     weft__store_relaxed(&w->parked, 0u);
     WEFT__TRACE_PARK_END(w);

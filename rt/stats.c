@@ -40,6 +40,8 @@ static void read_worker(const weft__worker *w, weft_worker_stats *o) {
       .overflows = weft__load_relaxed(&s->overflows),
       .io_events = weft__load_relaxed(&s->io_events),
       .queue_depth = w->rt->asyncio_order ? 0 : weft__ring_len(&w->ring),
+      .spins = weft__load_relaxed(&s->spins),
+      .spins_woken = weft__load_relaxed(&s->spins_woken),
   };
 }
 
@@ -86,7 +88,9 @@ int weft_stats_get(weft_runtime *rt_in, weft_stats *out,
   X(polls)                                                                     \
   X(overflows)                                                                 \
   X(io_events)                                                                 \
-  X(queue_depth)
+  X(queue_depth)                                                               \
+  X(spins)                                                                     \
+  X(spins_woken)
 
 int weft__stats_snapshot(weft__runtime *rt, FILE *f) {
   weft_stats s;

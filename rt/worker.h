@@ -17,6 +17,7 @@
 #include "rt/inject.h"
 #include "rt/ring.h"
 #include "rt/runq.h"
+#include "rt/spin.h"
 #include "rt/stack.h"
 #include "rt/task.h"
 #include "rt/timer.h"
@@ -53,6 +54,8 @@ typedef struct weft__worker_stats {
   uint64_t overflows;    /* ring overflows to the inject queue */
   uint64_t tasks_stolen; /* tasks brought back by those steals */
   uint64_t io_events;    /* I/O readiness events delivered (io/) */
+  uint64_t spins;        /* parks that began with a spin (rt/spin.c) */
+  uint64_t spins_woken;  /* of those, spins a wake ended (no sleep) */
 } weft__worker_stats;
 
 /* Runtime-wide counters of the executors (the blocking pool, the process
@@ -115,11 +118,12 @@ typedef struct weft__worker {
   int64_t maint_ns;     /* when the last maintenance ran, 0: unknown (owner) */
   uint32_t rand;        /* WEFT_SCHED_RANDOM's generator (owner) */
   bool searching;       /* counted as searching in rt->idle (owner) */
-  int *victims;         /* steal order, nearest first (owner) */
-  weft_task **overflow; /* room for half a ring: overflow (owner) */
-  weft_task **grab;     /* room for half a ring: inject takes (owner) */
-  weft__runq pinned;    /* ready pinned tasks, never stolen (owner) */
-  weft__inject inbox;   /* pinned tasks woken by other threads */
+  weft__spin_backoff spin; /* the spin before a park (owner) */
+  int *victims;            /* steal order, nearest first (owner) */
+  weft_task **overflow;    /* room for half a ring: overflow (owner) */
+  weft_task **grab;        /* room for half a ring: inject takes (owner) */
+  weft__runq pinned;       /* ready pinned tasks, never stolen (owner) */
+  weft__inject inbox;      /* pinned tasks woken by other threads */
   weft__timers timers;
   weft__driver *driver;
   weft__stack_cache stacks;
@@ -180,7 +184,8 @@ typedef struct weft__runtime {
   uint32_t reported;       /* stragglers reported: atomic */
   int64_t grace_deadline;  /* set when shutdown starts: atomic */
   weft__idle idle;         /* searching and parked workers (multi) */
-  pthread_t monitor;       /* rt/monitor.c, with more than one worker */
+  int64_t spin_ns;   /* the spin before a park, 0 off (rt/spin.c): fixed */
+  pthread_t monitor; /* rt/monitor.c, with more than one worker */
   bool monitor_started;
   uint32_t monitor_stop;    /* atomic */
   uint64_t monitor_rescues; /* stuck workers helped: monitor writes */

@@ -35,6 +35,11 @@ typedef struct weft_worker_stats {
   uint64_t io_events;    /* I/O readiness events delivered (weft's I/O) */
   uint64_t queue_depth;  /* tasks in its local queue now (several workers;
                             0 with one worker) */
+  uint64_t spins;        /* parks that began with a brief spin (only while
+                            to_thread jobs are in flight: weft_config.
+                            idle_spin_us); parks counts them too */
+  uint64_t spins_woken;  /* spins that a wake ended: parks that did not
+                            sleep (parks - spins_woken sleeps) */
 } weft_worker_stats;
 
 /* The runtime's counters. Fields are only ever added at the end. */
