@@ -48,6 +48,7 @@ static void pin_self(int cpu) {
 static uint64_t progress; /* round trips made, for the watchdog: atomic */
 
 static int pool_cpu = -1; /* where the pinning job puts its thread */
+static int64_t job_ns;    /* how long the pinning job busy-waits */
 
 static int pin_job(void *arg, void **result) {
   (void)arg;
@@ -58,6 +59,8 @@ static int pin_job(void *arg, void **result) {
   if (want >= 0 && pinned_to != want) {
     pin_self(want);
     pinned_to = want;
+  }
+  for (int64_t until = weft_now_ns() + job_ns; weft_now_ns() < until;) {
   }
   return 0;
 }
@@ -162,9 +165,13 @@ static void t_oversubscribed(void) {
     return;
   main_cpu = -1;
   __atomic_store_n(&pool_cpu, -1, __ATOMIC_RELAXED);
+  /* Jobs long enough that the workers park while one is in flight (short
+   * ones finish while the worker still searches, and no one parks). */
+  job_ns = 30000;
   fprintf(stderr, "-- %d workers on %d CPUs\n", workers, CPU_COUNT(&all));
   CHECK_EQ(run_cfg(round_trips, workers, 0), 0);
   report("oversubscribed");
+  CHECK(got.parks > TRIPS / 4);
   CHECK_EQ(got.spins, 0);
   /* And one worker on one CPU (the process's affinity, inherited). */
   cpu_set_t one;
@@ -173,6 +180,7 @@ static void t_oversubscribed(void) {
   CHECK_EQ(sched_setaffinity(0, sizeof one, &one), 0);
   CHECK_EQ(run_cfg(round_trips, 1, 0), 0);
   CHECK_EQ(sched_setaffinity(0, sizeof all, &all), 0);
+  job_ns = 0;
   report("one worker on one CPU");
   CHECK_EQ(got.spins, 0);
 }
