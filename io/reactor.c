@@ -268,14 +268,14 @@ static void dispatch(weft__driver *d, uint64_t tag, uint32_t events) {
 /* Steps 2 and 3 around a sleep: the poll itself, with the timeout cut to
  * zero (or no poll at all) when a wake came first. Owner only. */
 int weft__driver_poll(weft__driver *d, int64_t timeout_ns) {
-  bool sleep = false;
+  bool parked = false;
   if (timeout_ns != 0) {
     /* Step 2. Only the owner moves the word away from NOTIFIED, so a
      * relaxed load of its own last value is enough to name the CAS. The
      * CAS (a full barrier) pairs with the waker's exchange (step 1). */
     uint32_t cur = weft__load_relaxed(&d->wake);
     if (cur != W_NOTIFIED && ck_pr_cas_32(&d->wake, cur, W_PARKED)) {
-      sleep = true;
+      parked = true;
     } else {
       /* NOTIFIED: consume it. An RMW, acquire: the waker's work before
        * its exchange is visible to the loop's next look. */
@@ -298,7 +298,7 @@ int weft__driver_poll(weft__driver *d, int64_t timeout_ns) {
     n = epoll_pwait2(d->epfd, evs, MAX_EVENTS, tsp, NULL);
   while (n < 0 && errno == EINTR && timeout_ns == 0);
   int err = n < 0 && errno != EINTR ? -errno : 0;
-  if (sleep) /* step 3: acquire, as above, for a wake that ended it */
+  if (parked) /* step 3: acquire, as above, for a wake that ended it */
     weft__exchange(&d->wake, (uint32_t)W_RUNNING);
   if (n < 0)
     return err;
