@@ -49,6 +49,7 @@ typedef struct weft__idle {
   uint32_t spinners;  /* workers spinning now: atomic */
   uint32_t *spinning; /* per worker: 1 while it spins: owner writes, notify
                          reads under lock (atomic) */
+  bool *quiet; /* per worker: notified from a spin, not searching: lock */
 } weft__idle;
 
 int weft__idle_init(weft__idle *idle, uint32_t nworkers);
@@ -63,8 +64,8 @@ bool weft__idle_stop_search(weft__idle *idle);
  * Returns true if it was the last searcher. */
 bool weft__idle_park(weft__idle *idle, int w, bool searching);
 /* After a sleep: returns true if w was unparked by a notify (and is now
- * searching), false if it woke by itself (it is now unparked, not
- * searching). */
+ * searching), false if it woke by itself or was notified while it spun
+ * (it is now unparked, not searching). */
 bool weft__idle_unpark(weft__idle *idle, int w);
 /* Step 1: returns the worker to wake, or -1 when none should be. */
 int weft__idle_notify(weft__idle *idle);
