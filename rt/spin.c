@@ -41,9 +41,10 @@
  * wake word and watches the word for NOTIFIED; a waker that finds it
  * spinning sets NOTIFIED and writes no eventfd. The handshake with wakers
  * stays the one of a park (io/reactor.c, at its top). A notify of an idle
- * worker prefers a spinning one (rt/idle.c). I/O readiness is not watched
- * while spinning: at most one budget late, and only while jobs are in
- * flight.
+ * worker prefers a spinning one and wakes it quiet, not searching, so that
+ * finding its task it does not wake a second worker (rt/idle.c). I/O readiness
+ * is not watched while spinning: at most one budget late, and only while jobs
+ * are in flight.
  *
  * Pool threads spin between jobs, before their condition variable wait
  * (rt/blocking.c), under the same conditions read from the lane: 1 and 2
