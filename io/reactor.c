@@ -280,6 +280,8 @@ int weft__driver_poll(weft__driver *d, int64_t timeout_ns) {
       /* NOTIFIED: consume it. An RMW, acquire: the waker's work before
        * its exchange is visible to the loop's next look. */
       weft__exchange(&d->wake, (uint32_t)W_RUNNING);
+      /* Relaxed: a count (as weft__driver_sources); a source added since
+       * is polled at the next park. */
       if (weft__load_relaxed(&d->sources) == 0)
         return 0; /* nothing to poll for; the eventfd is not written */
       timeout_ns = 0;

@@ -184,7 +184,7 @@ static void *lane_thread(void *arg) {
     p->head = j->next;
     if (!p->head)
       p->tail = NULL;
-    weft__store_relaxed(&p->queued, p->queued - 1);
+    weft__store_relaxed(&p->queued, p->queued - 1); /* as in submit */
     ck_pr_dec_64(&p->st->blocking_queue_depth);
     if (weft__load_relaxed(&j->state) ==
         J_CANCELLED) { /* its waiter left before it ran */
@@ -195,7 +195,8 @@ static void *lane_thread(void *arg) {
     }
     weft__store_relaxed(&j->state, (uint32_t)J_RUNNING);
     int from = j->cpu;
-    if (p->spin_ns) /* for the workers' condition 4 (rt/spin.c) */
+    if (p->spin_ns) /* for the workers' condition 4 (rt/spin.c); relaxed: a
+                       hint, read relaxed by weft__blocking_in_flight */
       weft__store_relaxed(&p->cpu, weft__spin_cpu());
     pthread_mutex_unlock(&p->lock);
     void *result = NULL;
@@ -268,7 +269,8 @@ static int submit(weft__bpool *p, bjob *j) {
   else
     p->head = j;
   p->tail = j;
-  weft__store_relaxed(&p->queued, p->queued + 1); /* read by spinners */
+  /* Relaxed: a hint for spinners, who take the lock to read the job. */
+  weft__store_relaxed(&p->queued, p->queued + 1);
   ck_pr_inc_64(&p->st->blocking_queue_depth);
   int err = 0;
   bool signal = false;
@@ -286,7 +288,7 @@ static int submit(weft__bpool *p, bjob *j) {
   }
   if (err) { /* no thread at all: take the job back (it is the only one) */
     p->head = p->tail = NULL;
-    weft__store_relaxed(&p->queued, p->queued - 1);
+    weft__store_relaxed(&p->queued, p->queued - 1); /* as above */
     ck_pr_dec_64(&p->st->blocking_queue_depth);
   }
   pthread_mutex_unlock(&p->lock);
@@ -340,7 +342,9 @@ int weft__blocking_run(int lane, weft_blocking_fn fn, void *arg, void **result,
   }
   WEFT__WAIT_SET(self, "to_thread", WEFT__WAIT_PLAIN, 0);
   int rc = weft__waitq_block(&j->q, job_done, j, shield ? -1 : deadline);
-  ck_pr_dec_32(&p->waiters); /* the lane outlives the runtime's tasks */
+  /* The count only (it orders nothing); the lane outlives the runtime's
+   * tasks. */
+  ck_pr_dec_32(&p->waiters);
   if (rc == -ECANCELED || rc == -ETIMEDOUT) {
     pthread_mutex_lock(&p->lock);
     bool queued = weft__load_relaxed(&j->state) == J_QUEUED;

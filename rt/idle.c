@@ -138,6 +138,7 @@ bool weft__idle_spin_begin(weft__idle *idle, int w, uint32_t max) {
     /* A CAS so that the cap holds; it orders nothing else (the spinning
      * flag is a hint for notify, read under its lock). */
   } while (!ck_pr_cas_32_value(&idle->spinners, n, n + 1, &n));
+  /* Relaxed: a hint, read relaxed under notify's lock. */
   weft__store_relaxed(&idle->spinning[w], 1u);
   return true;
 }
