@@ -4,11 +4,36 @@
  * I/O objects registered in it. The readiness and close protocols are at
  * the top of io/io.h; the steps cited here are its steps.
  *
- * The wake channel: an eventfd registered edge-triggered.
- * weft__driver_wake writes it only when no write is in flight (wake_pending,
- * cleared by the poller after it drained the eventfd): the owner announces
- * that it is idle and re-checks its queues before it polls (rt/idle.h), so
- * either it sees the waker's work or the waker's write wakes the poll.
+ * The wake word and the wake channel (an eventfd registered edge-triggered).
+ * The word says what the owner is doing: RUNNING (anything but waiting),
+ * SPINNING (rt/spin.c's brief spin before a sleep), PARKED (asleep in
+ * epoll_pwait2, or about to be) or NOTIFIED (woken since it last looked).
+ * The protocol, in steps:
+ *  1. A waker makes its work visible (a queue push), then exchanges the
+ *     word to NOTIFIED and acts on what it held: PARKED, it writes the
+ *     eventfd (only the one waker that saw PARKED writes: one write per
+ *     sleep); SPINNING, nothing more (the spinner watches the word: no
+ *     system call, no interrupt to a halted CPU); RUNNING or NOTIFIED,
+ *     nothing (the owner's next sleep sees NOTIFIED).
+ *  2. The owner, about to sleep, has announced that it is idle and looked
+ *     at its queues once more (rt/idle.h). It then moves the word from
+ *     RUNNING to SPINNING (weft__driver_spin), or from RUNNING or SPINNING
+ *     to PARKED (a poll with a timeout), by CAS. A CAS that fails found
+ *     NOTIFIED: the owner exchanges the word back to RUNNING and does not
+ *     sleep (it polls with a zero timeout, or not at all without sources).
+ *     A spinner that sees NOTIFIED leaves it for that CAS to find.
+ *  3. After a sleep the owner exchanges the word back to RUNNING.
+ * Go's store-load handshake, with read-modify-writes on one word instead
+ * of a fence on each side (TSan models RMWs, not fences): the waker's
+ * exchange and the owner's CAS are totally ordered. If the exchange came
+ * first, the CAS fails, and its read of NOTIFIED (a full barrier) makes
+ * the waker's work visible to the owner's next look; if the CAS came
+ * first, the waker sees SPINNING or PARKED and the spinner sees NOTIFIED,
+ * or the eventfd ends the sleep. A waker that saw PARKED may write after
+ * the sleep ended by itself (a timeout, an I/O event): the count stays in
+ * the eventfd and ends the next sleep at once, a spurious wake the loops
+ * take as one. Polls with a zero timeout (the owner's, the monitor's)
+ * leave the word alone and drain the eventfd if its event shows.
  * Sub-millisecond timeouts use epoll_pwait2's timespec.
  *
  * The table: slots in chunks of CHUNK objects, a chunk allocated when the
@@ -39,15 +64,18 @@
 #define MAX_CHUNKS 8192 /* 2M objects per worker */
 #define NO_SLOT UINT32_MAX
 
+/* The wake word (the protocol above). */
+enum { W_RUNNING, W_SPINNING, W_PARKED, W_NOTIFIED };
+
 struct weft__driver {
   int epfd;
   int wakefd;
-  uint32_t wake_pending; /* a write to wakefd is in flight: atomic */
-  uint32_t sources;      /* registered objects: atomic */
-  uint32_t budget;       /* completions without suspending: owner only */
-  weft__spinlock lock;   /* guards free_head, nchunks' growth */
-  uint32_t free_head;    /* first free slot, or NO_SLOT */
-  uint32_t nchunks;      /* chunks allocated: written under lock, atomic */
+  uint32_t wake;       /* W_*: the owner CASes, wakers exchange: atomic */
+  uint32_t sources;    /* registered objects: atomic */
+  uint32_t budget;     /* completions without suspending: owner only */
+  weft__spinlock lock; /* guards free_head, nchunks' growth */
+  uint32_t free_head;  /* first free slot, or NO_SLOT */
+  uint32_t nchunks;    /* chunks allocated: written under lock, atomic */
   weft_io *chunks[MAX_CHUNKS]; /* published with release, read acquire */
 };
 
@@ -237,7 +265,28 @@ static void dispatch(weft__driver *d, uint64_t tag, uint32_t events) {
     weft__waitq_wake_all(&io->wq, 0);
 }
 
+/* Steps 2 and 3 around a sleep: the poll itself, with the timeout cut to
+ * zero (or no poll at all) when a wake came first. Owner only. */
 int weft__driver_poll(weft__driver *d, int64_t timeout_ns) {
+  bool parked = false;
+  if (timeout_ns != 0) {
+    /* Step 2. Only the owner moves the word away from NOTIFIED, so a
+     * relaxed load of its own last value is enough to name the CAS. The
+     * CAS (a full barrier) pairs with the waker's exchange (step 1). */
+    uint32_t cur = weft__load_relaxed(&d->wake);
+    if (cur != W_NOTIFIED && ck_pr_cas_32(&d->wake, cur, W_PARKED)) {
+      parked = true;
+    } else {
+      /* NOTIFIED: consume it. An RMW, acquire: the waker's work before
+       * its exchange is visible to the loop's next look. */
+      weft__exchange(&d->wake, (uint32_t)W_RUNNING);
+      /* Relaxed: a count (as weft__driver_sources); a source added since
+       * is polled at the next park. */
+      if (weft__load_relaxed(&d->sources) == 0)
+        return 0; /* nothing to poll for; the eventfd is not written */
+      timeout_ns = 0;
+    }
+  }
   struct epoll_event evs[MAX_EVENTS];
   struct timespec ts;
   struct timespec *tsp = NULL;
@@ -250,8 +299,11 @@ int weft__driver_poll(weft__driver *d, int64_t timeout_ns) {
   do
     n = epoll_pwait2(d->epfd, evs, MAX_EVENTS, tsp, NULL);
   while (n < 0 && errno == EINTR && timeout_ns == 0);
+  int err = n < 0 && errno != EINTR ? -errno : 0;
+  if (parked) /* step 3: acquire, as above, for a wake that ended it */
+    weft__exchange(&d->wake, (uint32_t)W_RUNNING);
   if (n < 0)
-    return errno == EINTR ? 0 : -errno;
+    return err;
   int io = 0;
   for (int i = 0; i < n; i++) {
     if (evs[i].data.u64 == WAKE_TAG) {
@@ -263,8 +315,6 @@ int weft__driver_poll(weft__driver *d, int64_t timeout_ns) {
       do
         r = read(d->wakefd, &v, sizeof v);
       while (r < 0 && errno == EINTR);
-      /* Pairs with the CAS in weft__driver_wake: later wakes write again. */
-      weft__store_release(&d->wake_pending, 0u);
     } else {
       dispatch(d, evs[i].data.u64, evs[i].events);
       io++;
@@ -273,9 +323,27 @@ int weft__driver_poll(weft__driver *d, int64_t timeout_ns) {
   return io;
 }
 
+bool weft__driver_spin(weft__driver *d, int64_t spin_ns) {
+  /* Step 2: the CAS pairs with the waker's exchange; failing, it found
+   * NOTIFIED, which the poll that follows consumes. */
+  if (!ck_pr_cas_32(&d->wake, W_RUNNING, W_SPINNING))
+    return true;
+  int64_t end = weft_now_ns() + spin_ns;
+  for (uint32_t i = 1;; i++) {
+    ck_pr_stall();
+    /* Acquire: pairs with the waker's exchange (step 1). Left NOTIFIED
+     * for the poll's CAS to find. */
+    if (weft__load_acquire(&d->wake) == W_NOTIFIED)
+      return true;
+    if ((i & 63) == 0 && weft_now_ns() >= end)
+      return false; /* the word stays SPINNING: the poll parks from it */
+  }
+}
+
 void weft__driver_wake(weft__driver *d) {
-  /* One write per park is enough: skip if one is already in flight. */
-  if (!ck_pr_cas_32(&d->wake_pending, 0, 1))
+  /* Step 1. An RMW, a full barrier: the waker's work (a push) is ordered
+   * before it, and it pairs with the owner's CAS (step 2). */
+  if (weft__exchange(&d->wake, (uint32_t)W_NOTIFIED) != W_PARKED)
     return;
   uint64_t one = 1;
   ssize_t r;

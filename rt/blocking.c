@@ -25,6 +25,16 @@
  *    skipped by the thread that pops it; a RUNNING job is abandoned
  *    (release runs after fn), or, for a shielded wait, waited for while
  *    the cancellation is put back for the next suspension point.
+ *  - Spinning (rt/spin.c says when and why): a thread that has just
+ *    finished a job, submitted from another CPU, spins a few microseconds
+ *    before it waits on the condition variable, counted in `spinning`
+ *    under the lock. A submit prefers a spinning thread not yet owed a job
+ *    (spin_claimed counts those owed) to a signal; the spinner watches
+ *    `queued`, and whatever it saw, it takes the lock and looks at the
+ *    queue again before it waits, so a job owed to a spinner that had just
+ *    given up is still taken. The lane also counts the tasks waiting on
+ *    its jobs (`waiters`) and where a thread last started one (`cpu`), for
+ *    the workers' own decision to spin.
  *  - Stop (shutdown step 4): the lane closes to new jobs, its threads run
  *    the queue and leave; the stopper waits for the thread count to reach
  *    zero until the deadline, then (once no thread is in a wake) marks the
@@ -41,6 +51,7 @@
 
 #include "rt/alloc.h"
 #include "rt/atomic.h"
+#include "rt/spin.h"
 #include "rt/task.h"
 #include "rt/waitq.h"
 #include "rt/worker.h"
@@ -61,6 +72,7 @@ typedef struct bjob {
   uint32_t state;     /* J_*: lane lock, then atomic for J_DONE */
   uint32_t refs;      /* atomic */
   uint32_t abandoned; /* the waiter left: atomic */
+  int cpu;            /* the submitter's CPU, -1 unknown (rt/spin.c) */
   weft__waitq q;
 } bjob;
 
@@ -70,8 +82,14 @@ typedef struct weft__bpool {
   pthread_cond_t gone; /* a thread left */
   bjob *head, *tail;
   int threads, idle, notified, cap;
-  int finishing, claimed; /* threads handing a result back; jobs they owe */
-  uint32_t waking;        /* threads waking a waiter (job_finish): atomic */
+  int finishing, claimed;     /* threads handing a result back; jobs they owe */
+  uint32_t waking;            /* threads waking a waiter (job_finish): atomic */
+  int spinning, spin_claimed; /* threads spinning for a job; jobs they owe */
+  uint32_t queued;            /* jobs in the queue: written under lock, read by
+                                 spinners (atomic) */
+  uint32_t waiters;           /* tasks waiting on this lane's jobs: atomic */
+  int cpu;         /* where a thread last started a job, -1: atomic */
+  int64_t spin_ns; /* rt/spin.c's budget, 0 off: fixed at start */
   int64_t idle_ns;
   bool closing, detached;
   weft__rt_stats *st; /* rt->xstats, or own once detached */
@@ -113,13 +131,45 @@ static struct timespec abs_ts(int64_t ns) {
                            .tv_nsec = ns % 1000000000};
 }
 
+/* Under the lane's lock, which it drops while it spins: waits at most the
+ * lane's budget for a job to be queued. Whatever it saw, the caller looks
+ * at the queue again under the lock. */
+static void spin_for_job(weft__bpool *p, weft__spin_backoff *bo) {
+  p->spinning++;
+  pthread_mutex_unlock(&p->lock);
+  int64_t end = weft_now_ns() + p->spin_ns;
+  bool got = false;
+  for (uint32_t i = 1;; i++) {
+    ck_pr_stall();
+    /* Relaxed: a hint; the job itself is read under the lock. */
+    if (weft__load_relaxed(&p->queued)) {
+      got = true;
+      break;
+    }
+    if ((i & 63) == 0 && weft_now_ns() >= end)
+      break;
+  }
+  weft__spin_after(bo, got, weft_now_ns(), p->spin_ns);
+  pthread_mutex_lock(&p->lock);
+  p->spinning--;
+  if (p->spin_claimed > p->spinning) /* what it owed is in the queue */
+    p->spin_claimed = p->spinning;
+}
+
 static void *lane_thread(void *arg) {
   weft__bpool *p = arg;
+  weft__spin_backoff bo = {0};
+  bool spin = false; /* the job just finished allows a spin */
   pthread_mutex_lock(&p->lock);
   for (;;) {
     if (!p->head) {
       if (p->closing)
         break;
+      if (spin) {
+        spin = false;
+        spin_for_job(p, &bo);
+        continue;
+      }
       p->idle++;
       struct timespec until = abs_ts(weft_now_ns() + p->idle_ns);
       int rc = pthread_cond_timedwait(&p->work, &p->lock, &until);
@@ -134,6 +184,7 @@ static void *lane_thread(void *arg) {
     p->head = j->next;
     if (!p->head)
       p->tail = NULL;
+    weft__store_relaxed(&p->queued, p->queued - 1); /* as in submit */
     ck_pr_dec_64(&p->st->blocking_queue_depth);
     if (weft__load_relaxed(&j->state) ==
         J_CANCELLED) { /* its waiter left before it ran */
@@ -143,6 +194,10 @@ static void *lane_thread(void *arg) {
       continue;
     }
     weft__store_relaxed(&j->state, (uint32_t)J_RUNNING);
+    int from = j->cpu;
+    if (p->spin_ns) /* for the workers' condition 4 (rt/spin.c); relaxed: a
+                       hint, read relaxed by weft__blocking_in_flight */
+      weft__store_relaxed(&p->cpu, weft__spin_cpu());
     pthread_mutex_unlock(&p->lock);
     void *result = NULL;
     int code = j->fn(j->arg, &result);
@@ -164,6 +219,9 @@ static void *lane_thread(void *arg) {
     p->finishing--;
     if (p->claimed > 0)
       p->claimed--;
+    /* rt/spin.c, conditions 1, 2 (spin_ns), 4 and 5. */
+    spin = p->spin_ns && weft__spin_apart(from) &&
+           weft__spin_may(&bo, weft_now_ns());
   }
   p->threads--;
   ck_pr_dec_64(&p->st->blocking_threads);
@@ -211,10 +269,14 @@ static int submit(weft__bpool *p, bjob *j) {
   else
     p->head = j;
   p->tail = j;
+  /* Relaxed: a hint for spinners, who take the lock to read the job. */
+  weft__store_relaxed(&p->queued, p->queued + 1);
   ck_pr_inc_64(&p->st->blocking_queue_depth);
   int err = 0;
   bool signal = false;
-  if (p->idle > p->notified) {
+  if (p->spinning > p->spin_claimed) {
+    p->spin_claimed++; /* a spinner takes it: no signal */
+  } else if (p->idle > p->notified) {
     p->notified++;
     signal = true;
   } else if (p->finishing > p->claimed) {
@@ -226,6 +288,7 @@ static int submit(weft__bpool *p, bjob *j) {
   }
   if (err) { /* no thread at all: take the job back (it is the only one) */
     p->head = p->tail = NULL;
+    weft__store_relaxed(&p->queued, p->queued - 1); /* as above */
     ck_pr_dec_64(&p->st->blocking_queue_depth);
   }
   pthread_mutex_unlock(&p->lock);
@@ -266,13 +329,22 @@ int weft__blocking_run(int lane, weft_blocking_fn fn, void *arg, void **result,
   weft__store_relaxed(&j->state, (uint32_t)J_QUEUED);
   j->refs = 2;
   weft__waitq_init(&j->q);
+  j->cpu = p->spin_ns ? weft__spin_cpu() : -1;
+  /* Counted before the submit, so that the worker sees a job in flight
+   * when this task parks (rt/spin.c, condition 3). An RMW for the count's
+   * sake; it orders nothing. */
+  ck_pr_inc_32(&p->waiters);
   int err = submit(p, j);
   if (err) {
+    ck_pr_dec_32(&p->waiters);
     weft__free(j, sizeof *j);
     return err;
   }
   WEFT__WAIT_SET(self, "to_thread", WEFT__WAIT_PLAIN, 0);
   int rc = weft__waitq_block(&j->q, job_done, j, shield ? -1 : deadline);
+  /* The count only (it orders nothing); the lane outlives the runtime's
+   * tasks. */
+  ck_pr_dec_32(&p->waiters);
   if (rc == -ECANCELED || rc == -ETIMEDOUT) {
     pthread_mutex_lock(&p->lock);
     bool queued = weft__load_relaxed(&j->state) == J_QUEUED;
@@ -305,7 +377,8 @@ int weft_to_thread(weft_blocking_fn fn, void *arg, void **result,
                             -1);
 }
 
-static weft__bpool *lane_new(weft__rt_stats *st, int cap, int64_t idle_ns) {
+static weft__bpool *lane_new(weft__rt_stats *st, int cap, int64_t idle_ns,
+                             int64_t spin_ns) {
   weft__bpool *p = weft__calloc(sizeof *p);
   if (!p)
     return NULL;
@@ -318,6 +391,8 @@ static weft__bpool *lane_new(weft__rt_stats *st, int cap, int64_t idle_ns) {
   pthread_condattr_destroy(&ca);
   p->cap = cap;
   p->idle_ns = idle_ns;
+  p->spin_ns = spin_ns;
+  p->cpu = -1;
   p->st = st;
   return p;
 }
@@ -329,8 +404,9 @@ int weft__blocking_start(weft__runtime *rt) {
   int64_t idle = rt->cfg.blocking_idle_seconds > 0
                      ? (int64_t)(rt->cfg.blocking_idle_seconds * 1e9)
                      : DEFAULT_IDLE_NS;
-  rt->lanes[WEFT__LANE_MAIN] = lane_new(&rt->xstats, cap, idle);
-  rt->lanes[WEFT__LANE_DNS] = lane_new(&rt->xstats, dns, idle);
+  rt->lanes[WEFT__LANE_MAIN] = lane_new(&rt->xstats, cap, idle, rt->spin_ns);
+  /* Look-ups take milliseconds: no spin would pay. */
+  rt->lanes[WEFT__LANE_DNS] = lane_new(&rt->xstats, dns, idle, 0);
   if (!rt->lanes[0] || !rt->lanes[1])
     return -ENOMEM;
   return 0;
@@ -370,6 +446,17 @@ void weft__blocking_stop(weft__runtime *rt, int64_t deadline) {
       weft__free(p, sizeof *p);
     }
   }
+}
+
+uint32_t weft__blocking_in_flight(weft__runtime *rt, int *cpu) {
+  weft__bpool *p = rt->lanes[WEFT__LANE_MAIN];
+  if (!p) {
+    *cpu = -1;
+    return 0;
+  }
+  /* Relaxed: hints (rt/spin.c); a wrong one costs a spin or a sleep. */
+  *cpu = weft__load_relaxed(&p->cpu);
+  return weft__load_relaxed(&p->waiters);
 }
 
 /* ---- the process pool's seam (rt/blocking.h) ---- */

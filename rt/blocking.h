@@ -28,6 +28,11 @@ int weft__blocking_run(int lane, weft_blocking_fn fn, void *arg, void **result,
 
 /* Runtime start: makes the lanes (no threads yet). Returns 0 or -ENOMEM. */
 int weft__blocking_start(struct weft__runtime *rt);
+/* For a worker deciding whether to spin before it parks (rt/spin.c):
+ * the number of tasks waiting on the main lane's jobs, and in *cpu the CPU
+ * on which a pool thread of that lane last started a job (-1: none yet).
+ * Relaxed reads: a hint. A worker of rt while it runs. */
+uint32_t weft__blocking_in_flight(struct weft__runtime *rt, int *cpu);
 /* Shutdown step 4: no new jobs; each lane runs its queue and its threads
  * are joined, or are detached at deadline (weft_now_ns clock). Frees what
  * no thread uses. Safe on a runtime that never started the pool. */

@@ -6,6 +6,7 @@
 #ifndef WEFT_RT_DRIVER_H
 #define WEFT_RT_DRIVER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct weft__driver weft__driver;
@@ -16,13 +17,23 @@ void weft__driver_close(weft__driver *d);
 
 /* Waits for I/O events or a wake for at most timeout_ns (-1: no limit, 0:
  * just look). Returns the number of I/O events handled (a wake is not
- * counted) or a negative errno code. The owner worker; also the monitor thread
- * with a zero timeout while the owner is stuck in a task (rt/monitor.c): event
- * handling is atomic per I/O object, and each event goes to one of the two
- * pollers. */
+ * counted) or a negative errno code. A wake made since the owner's last
+ * poll with a timeout (while it ran, or spun) makes it return at once. The
+ * owner worker; also the monitor thread with a zero timeout while the owner
+ * is stuck in a task (rt/monitor.c): event handling is atomic per I/O
+ * object, and each event goes to one of the two pollers. */
 int weft__driver_poll(weft__driver *d, int64_t timeout_ns);
 
-/* Makes a poll in progress (or the next one) return at once. Any thread. */
+/* Before a poll with a timeout: spins at most spin_ns watching for a wake
+ * (rt/spin.c says when). Returns true if a wake came (the poll that follows
+ * then returns at once, with no sleep), false if the time ran out (the poll
+ * then sleeps as usual). A wake that finds the owner spinning costs the
+ * waker one atomic exchange and no system call. Owner worker only; the
+ * poll must follow. */
+bool weft__driver_spin(weft__driver *d, int64_t spin_ns);
+
+/* Makes a poll in progress (or the next one with a timeout) return at once,
+ * or a spin in progress end. Any thread. */
 void weft__driver_wake(weft__driver *d);
 
 /* How many I/O sources are registered, beyond the wake channel: a worker in

@@ -17,9 +17,14 @@ int weft__idle_init(weft__idle *idle, uint32_t nworkers) {
   idle->nsleepers = 0;
   idle->sleepers = weft__calloc(nworkers * sizeof *idle->sleepers);
   idle->parked = weft__calloc(nworkers * sizeof *idle->parked);
-  if (!idle->sleepers || !idle->parked) {
+  idle->spinners = 0;
+  idle->spinning = weft__calloc(nworkers * sizeof *idle->spinning);
+  idle->quiet = weft__calloc(nworkers * sizeof *idle->quiet);
+  if (!idle->sleepers || !idle->parked || !idle->spinning || !idle->quiet) {
     weft__free(idle->sleepers, nworkers * sizeof *idle->sleepers);
     weft__free(idle->parked, nworkers * sizeof *idle->parked);
+    weft__free(idle->spinning, nworkers * sizeof *idle->spinning);
+    weft__free(idle->quiet, nworkers * sizeof *idle->quiet);
     return -ENOMEM;
   }
   pthread_mutex_init(&idle->lock, NULL);
@@ -29,6 +34,8 @@ int weft__idle_init(weft__idle *idle, uint32_t nworkers) {
 void weft__idle_fini(weft__idle *idle) {
   weft__free(idle->sleepers, idle->nworkers * sizeof *idle->sleepers);
   weft__free(idle->parked, idle->nworkers * sizeof *idle->parked);
+  weft__free(idle->spinning, idle->nworkers * sizeof *idle->spinning);
+  weft__free(idle->quiet, idle->nworkers * sizeof *idle->quiet);
   pthread_mutex_destroy(&idle->lock);
 }
 
@@ -75,8 +82,10 @@ bool weft__idle_unpark(weft__idle *idle, int w) {
     idle->parked[w] = false;
     ck_pr_faa_32(&idle->state, UNPARK_ONE);
   }
+  bool quiet = idle->quiet[w];
+  idle->quiet[w] = false;
   pthread_mutex_unlock(&idle->lock);
-  return notified;
+  return notified && !quiet;
 }
 
 int weft__idle_notify(weft__idle *idle) {
@@ -96,14 +105,53 @@ int weft__idle_notify(weft__idle *idle) {
     idle->sleepers[pick] = idle->sleepers[top];
     idle->sleepers[top] = tmp;
 #endif
+    /* A spinning sleeper first: a store to the word it watches wakes it.
+     * Looked for only while someone spins (the count, relaxed: a hint; a
+     * stale one picks a sleeper that is not spinning, which still wakes). */
+    bool spinner = false;
+    if (weft__load_relaxed(&idle->spinners) > 0) {
+      uint32_t top = idle->nsleepers - 1;
+      for (uint32_t i = top + 1; i-- > 0;)
+        if (weft__load_relaxed(&idle->spinning[idle->sleepers[i]])) {
+          int tmp = idle->sleepers[i];
+          idle->sleepers[i] = idle->sleepers[top];
+          idle->sleepers[top] = tmp;
+          spinner = true;
+          break;
+        }
+    }
     w = idle->sleepers[--idle->nsleepers];
     idle->parked[w] = false;
     /* Woken workers start out searching, so no second one is woken for the
-     * same work. */
-    ck_pr_faa_32(&idle->state, UNPARK_ONE + SEARCH_ONE);
+     * same work; a spinning one does not (quiet): it is woken at once, for
+     * the one task a to_thread job finished, and as the last searcher it
+     * would wake another worker when it found that task, an eventfd write
+     * on its way to the task and a worker woken for nothing, every round
+     * trip. Producers that find no searcher meanwhile notify: more wakes,
+     * never fewer, so the handshake is not touched. */
+    idle->quiet[w] = spinner;
+    ck_pr_faa_32(&idle->state, UNPARK_ONE + (spinner ? 0 : SEARCH_ONE));
   }
   pthread_mutex_unlock(&idle->lock);
   return w;
+}
+
+bool weft__idle_spin_begin(weft__idle *idle, int w, uint32_t max) {
+  uint32_t n = weft__load_relaxed(&idle->spinners);
+  do {
+    if (n >= max)
+      return false;
+    /* A CAS so that the cap holds; it orders nothing else (the spinning
+     * flag is a hint for notify, read under its lock). */
+  } while (!ck_pr_cas_32_value(&idle->spinners, n, n + 1, &n));
+  /* Relaxed: a hint, read relaxed under notify's lock. */
+  weft__store_relaxed(&idle->spinning[w], 1u);
+  return true;
+}
+
+void weft__idle_spin_end(weft__idle *idle, int w) {
+  weft__store_relaxed(&idle->spinning[w], 0u);
+  ck_pr_dec_32(&idle->spinners); /* pairs with the CAS of spin_begin */
 }
 
 void weft__idle_notify_all(weft__idle *idle) {

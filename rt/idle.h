@@ -22,6 +22,14 @@
  *     searcher to park also checks every queue, since producers skip the
  *     notify while someone searches.
  * Standalone fences are avoided: TSan models RMWs, not fences.
+ *
+ * Spinners (rt/spin.c): a parked worker may spin briefly in its driver
+ * before it sleeps, while it is on the sleepers' stack. A notify prefers a
+ * spinning sleeper (its wake is a store to a word it watches, not an
+ * eventfd write and an interrupt), and the spinners are counted so that no
+ * more of them spin than to_thread jobs are in flight. Whether a sleeper
+ * spins is only a preference: any sleeper woken through its driver wakes,
+ * spinning or not, so nothing here touches the handshake above.
  */
 #ifndef WEFT_RT_IDLE_H
 #define WEFT_RT_IDLE_H
@@ -38,6 +46,10 @@ typedef struct weft__idle {
   uint32_t nsleepers; /* under lock */
   bool *parked;       /* per worker: in sleepers: under lock */
   uint32_t rand;      /* WEFT_SCHED_RANDOM: under lock */
+  uint32_t spinners;  /* workers spinning now: atomic */
+  uint32_t *spinning; /* per worker: 1 while it spins: owner writes, notify
+                         reads under lock (atomic) */
+  bool *quiet; /* per worker: notified from a spin, not searching: lock */
 } weft__idle;
 
 int weft__idle_init(weft__idle *idle, uint32_t nworkers);
@@ -55,11 +67,16 @@ bool weft__idle_stop_search(weft__idle *idle);
  * Returns true if it was the last searcher. */
 bool weft__idle_park(weft__idle *idle, int w, bool searching);
 /* After a sleep: returns true if w was unparked by a notify (and is now
- * searching), false if it woke by itself (it is now unparked, not
- * searching). */
+ * searching), false if it woke by itself or was notified while it spun
+ * (it is now unparked, not searching). */
 bool weft__idle_unpark(weft__idle *idle, int w);
 /* Step 1: returns the worker to wake, or -1 when none should be. */
 int weft__idle_notify(weft__idle *idle);
+/* Worker w, parked, starts spinning if fewer than max workers spin:
+ * returns false (and changes nothing) if max already do. Owner of w. */
+bool weft__idle_spin_begin(weft__idle *idle, int w, uint32_t max);
+/* Worker w stops spinning (woken or not). Owner of w. */
+void weft__idle_spin_end(weft__idle *idle, int w);
 /* Counts every parked worker as unparked and searching (shutdown); the
  * caller then wakes every worker's wake channel. */
 void weft__idle_notify_all(weft__idle *idle);

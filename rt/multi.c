@@ -27,7 +27,8 @@
  *     second pass also takes victims' LIFO slots, so a task woken by a
  *     worker that is now stuck in a long task still runs.
  *  6. Park: the handshake of rt/idle.h, then sleep in the driver until the
- *     next timer or a wake.
+ *     next timer or a wake; while to_thread jobs are in flight, spin
+ *     briefly first (rt/spin.c).
  * Yields: while every worker is busy (no one parked or searching at the
  * last maintenance), a yielding task goes on the worker's private list of
  * kept yields instead of its ring, and local work is taken from that list
@@ -466,6 +467,7 @@ static void park(weft__worker *w) {
     WEFT__STAT_ADD(w, parks, 1);
     WEFT__TRACE_PARK_BEGIN(w);
     weft__store_relaxed(&w->parked, 1u);
+    weft__spin_worker(w, timeout); /* maybe: rt/spin.c */
     weft__worker_poll(w, timeout);
     weft__store_relaxed(&w->parked, 0u);
     WEFT__TRACE_PARK_END(w);

@@ -233,6 +233,11 @@ static int runtime_create(const weft_config *cfg_in, weft__runtime **out,
   if ((err = weft__registry_init(rt)))
     goto fail;
   rt->pin = want_pinning(&cfg, rt->nworkers);
+  rt->spin_ns = weft__spin_setting(&cfg, rt->nworkers); /* before the pool */
+  if (rt->spin_ns < 0) {
+    err = (int)rt->spin_ns;
+    goto fail;
+  }
   rt->workers = weft__calloc((size_t)rt->nworkers * sizeof *rt->workers);
   if (!rt->workers) {
     err = -ENOMEM;

@@ -41,6 +41,8 @@ static void read_worker(const weft__worker *w, weft_worker_stats *o) {
       .io_events = weft__load_relaxed(&s->io_events),
       .queue_depth = w->rt->asyncio_order ? 0 : weft__ring_len(&w->ring),
       .yields_moved = weft__load_relaxed(&s->yields_moved),
+      .spins = weft__load_relaxed(&s->spins),
+      .spins_woken = weft__load_relaxed(&s->spins_woken),
   };
 }
 
@@ -88,7 +90,9 @@ int weft_stats_get(weft_runtime *rt_in, weft_stats *out,
   X(overflows)                                                                 \
   X(io_events)                                                                 \
   X(queue_depth)                                                               \
-  X(yields_moved)
+  X(yields_moved)                                                              \
+  X(spins)                                                                     \
+  X(spins_woken)
 
 int weft__stats_snapshot(weft__runtime *rt, FILE *f) {
   weft_stats s;

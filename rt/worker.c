@@ -284,6 +284,7 @@ void weft__worker_loop(weft__worker *w) {
       }
       WEFT__STAT_ADD(w, parks, 1);
       WEFT__TRACE_PARK_BEGIN(w);
+      weft__spin_worker(w, timeout); /* maybe: rt/spin.c */
       weft__worker_poll(w, timeout);
       WEFT__TRACE_PARK_END(w);
     } else if (weft__driver_sources(w->driver) > 0) {

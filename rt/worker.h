@@ -17,6 +17,7 @@
 #include "rt/inject.h"
 #include "rt/ring.h"
 #include "rt/runq.h"
+#include "rt/spin.h"
 #include "rt/stack.h"
 #include "rt/task.h"
 #include "rt/timer.h"
@@ -54,6 +55,8 @@ typedef struct weft__worker_stats {
   uint64_t tasks_stolen; /* tasks brought back by those steals */
   uint64_t io_events;    /* I/O readiness events delivered (io/) */
   uint64_t yields_moved; /* kept yields later moved to the ring */
+  uint64_t spins;        /* parks that began with a spin (rt/spin.c) */
+  uint64_t spins_woken;  /* of those, spins a wake ended (no sleep) */
 } weft__worker_stats;
 
 /* Runtime-wide counters of the executors (the blocking pool, the process
@@ -117,10 +120,11 @@ typedef struct weft__worker {
   int64_t maint_ns;     /* when the last maintenance ran, 0: unknown (owner) */
   uint32_t rand;        /* WEFT_SCHED_RANDOM's generator (owner) */
   bool searching;       /* counted as searching in rt->idle (owner) */
-  int *victims;         /* steal order, nearest first (owner) */
-  weft_task **overflow; /* room for half a ring: overflow (owner) */
-  weft_task **grab;     /* room for half a ring: inject takes (owner) */
-  weft__runq pinned;    /* ready pinned tasks, never stolen (owner) */
+  weft__spin_backoff spin; /* the spin before a park (owner) */
+  int *victims;            /* steal order, nearest first (owner) */
+  weft_task **overflow;    /* room for half a ring: overflow (owner) */
+  weft_task **grab;        /* room for half a ring: inject takes (owner) */
+  weft__runq pinned;       /* ready pinned tasks, never stolen (owner) */
   /* Tasks that yielded while every worker was busy: private, so taking one
    * needs no atomic; moved to the ring at maintenance when another worker
    * is idle or other work waits (rt/multi.c, "yields"). Owner only. */
@@ -192,7 +196,8 @@ typedef struct weft__runtime {
   uint32_t reported;       /* stragglers reported: atomic */
   int64_t grace_deadline;  /* set when shutdown starts: atomic */
   weft__idle idle;         /* searching and parked workers (multi) */
-  pthread_t monitor;       /* rt/monitor.c, with more than one worker */
+  int64_t spin_ns;   /* the spin before a park, 0 off (rt/spin.c): fixed */
+  pthread_t monitor; /* rt/monitor.c, with more than one worker */
   bool monitor_started;
   uint32_t monitor_stop;    /* atomic */
   uint64_t monitor_rescues; /* stuck workers helped: monitor writes */

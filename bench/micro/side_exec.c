@@ -8,7 +8,13 @@
  *   queue         A producers each putting B items into one weft_queue of
  *                 capacity 1,024, one consumer (every item counted)
  *   to_thread     A weft_to_thread round trips of a function returning its
- *                 argument plus one, one at a time
+ *                 argument plus one, one at a time. WEFT_BENCH_MAIN_CPU=N
+ *                 pins the thread the main task starts on (at one worker,
+ *                 the worker) to CPU N, WEFT_BENCH_POOL_CPU=N each pool
+ *                 thread to CPU N at its first job: the two sides of a
+ *                 round trip kept on CPUs of our choosing (apart, or
+ *                 together), which taskset cannot do for threads the
+ *                 runtime makes later
  *   process_pool  A weft_procpool_run round trips of a one-byte job, one at
  *                 a time, with a pool of B worker processes
  *
@@ -16,6 +22,7 @@
  * first as a warm-up (the process pool's workers start then), then A timed.
  * Public API only.
  */
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,7 +138,24 @@ static int queue_main(void *arg, void **result) {
 
 /* ---- to_thread --------------------------------------------------- */
 
+/* Pins the calling thread to the CPU named by env, if set. */
+static void pin_from_env(const char *env) {
+  const char *v = getenv(env);
+  if (!v || !*v)
+    return;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(atoi(v), &set);
+  if (sched_setaffinity(0, sizeof set, &set) != 0)
+    fail(env, -22);
+}
+
 static int plus_one(void *arg, void **result) {
+  static __thread int pinned; /* this pool thread's first job pins it */
+  if (!pinned) {
+    pinned = 1;
+    pin_from_env("WEFT_BENCH_POOL_CPU");
+  }
   *result = (void *)((uintptr_t)arg + 1);
   return 0;
 }
@@ -139,6 +163,7 @@ static int plus_one(void *arg, void **result) {
 static int to_thread_main(void *arg, void **result) {
   (void)result;
   work *w = arg;
+  pin_from_env("WEFT_BENCH_MAIN_CPU");
   uint64_t t0 = now_ns();
   for (uint64_t i = 0; i < w->a; i++) {
     void *r = NULL;

@@ -133,6 +133,21 @@ typedef struct weft_config {
   /* procpool_workers: the process pool's worker processes (weft/exec.h),
    * 0 meaning one per CPU the process may run on. */
   int procpool_workers;
+  /* idle_spin_us (WEFT_SPIN_US wins when set): how long a worker spins
+   * before it sleeps, in microseconds, while to_thread jobs are in flight,
+   * and a blocking-pool thread between jobs; a wake that finds it spinning
+   * costs no system call and no interrupt to a sleeping CPU (a to_thread
+   * round trip with the worker and the pool thread on two CPUs: about
+   * 21 us with both sleeping, about 1 us with both spinning, on the 2-vCPU
+   * VM of bench/findings-spin.md). 0 means 50, the most allowed (more is
+   * taken as 50); negative turns spinning off. Never spins when the
+   * runtime has more workers than the CPUs it may run on (or only one
+   * CPU), nor on the CPU of the thread it waits for; after spins that
+   * found nothing it backs off exponentially, so an idle runtime stays
+   * idle. weft_worker_stats counts spins and spins_woken. weft_run and
+   * weft_runtime_new fail with -EINVAL when WEFT_SPIN_US is not an
+   * integer. */
+  int idle_spin_us;
 } weft_config;
 
 /* The most workers a runtime may have. */

@@ -38,6 +38,11 @@ typedef struct weft_worker_stats {
   uint64_t yields_moved; /* yields kept on its private list while every
                             worker was busy, then moved to its local queue
                             for others to steal (several workers) */
+  uint64_t spins;        /* parks that began with a brief spin (only while
+                            to_thread jobs are in flight: weft_config.
+                            idle_spin_us); parks counts them too */
+  uint64_t spins_woken;  /* spins that a wake ended: parks that did not
+                            sleep (parks - spins_woken sleeps) */
 } weft_worker_stats;
 
 /* The runtime's counters. Fields are only ever added at the end. */
