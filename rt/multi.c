@@ -117,7 +117,6 @@ void weft__multi_wake_all(weft__runtime *rt) {
  * word per yield. Pinned tasks stay on their own list. The slow path of
  * weft__worker_requeue (rt/worker.h), which tries the ring first. */
 void weft__multi_requeue(weft__worker *w, weft_task *t) {
-  w->only_yields = false;
   if (WEFT_UNLIKELY(t->home >= 0))
     weft__runq_push(&w->pinned, t);
   else
@@ -294,24 +293,21 @@ static void fire_timers(weft__worker *w, int64_t now) {
  * worker is busy and nothing else waits here, else move them to the back of
  * the ring, and wake a worker to steal them if one is idle. */
 static void review_yields(weft__worker *w) {
-  w->only_yields = false;
-  w->keep_yields = weft__idle_all_busy(&w->rt->idle);
-  if (!w->yielded.len) {
-    w->fresh = 0;
-    return;
-  }
   uint32_t fresh = w->fresh;
   w->fresh = 0;
+  w->only_yields = false;
+  w->keep_yields = weft__idle_all_busy(&w->rt->idle);
+  if (!w->yielded.len)
+    return;
+  bool only = weft__ring_is_empty(&w->ring) && !weft__load_relaxed(&w->lifo) &&
+              !w->pinned.len;
   /* Kept: nobody idle, and no new work is waiting ahead of them (what waits
    * in the ring without new pushes are earlier yields, moved here by an
    * earlier review: they drain by themselves). */
-  if (w->keep_yields &&
-      (fresh == 0 || (weft__ring_is_empty(&w->ring) &&
-                      !weft__load_relaxed(&w->lifo) && !w->pinned.len))) {
+  if (w->keep_yields && (fresh == 0 || only)) {
     /* Nothing but kept yields here: the next tasks are theirs, until a
      * push of other work clears this (weft__multi_next_fast). */
-    w->only_yields = weft__ring_is_empty(&w->ring) &&
-                     !weft__load_relaxed(&w->lifo) && !w->pinned.len;
+    w->only_yields = only;
     return;
   }
   WEFT__STAT_ADD(w, yields_moved, w->yielded.len);

@@ -83,9 +83,6 @@ void weft__fiber_cache_flush(weft__worker *w) {
 
 /* ---- finishing -------------------------------------------------------- */
 
-/* The awaiter in t's await slot (AWAITED seen), made ready for the wake
- * after DONE (rt/task.c, "finish"): *ref tells whether a reference was
- * taken on it. Before DONE the joiner cannot leave its await. */
 /* Step 3 of the forward (rt/task.c, "cancel"), for the joiner j: cleared
  * before our CAS to DONE, whose full barrier comes between this store and
  * the joiner's read of fwd_busy (which it makes after it sees DONE). */
@@ -93,6 +90,9 @@ static inline void joiner_forward_clear(weft_task *j) {
   weft__store_relaxed(&j->fwd_fn, (bool (*)(void *))NULL);
 }
 
+/* The awaiter in t's await slot (AWAITED seen), made ready for the wake
+ * after DONE (rt/task.c, "finish"): *ref tells whether a reference was
+ * taken on it. Before DONE the joiner cannot leave its await. */
 static weft_task *take_joiner(weft__worker *w, weft_task *t, bool *ref) {
   weft_task *j;
   /* Acquire: pairs with the release store in join_claim (rt/task.c); it
@@ -142,23 +142,17 @@ static void complete_task(weft__worker *w, weft_task *t) {
     if (ck_pr_cas_32_value(&t->state, s, next, &s))
       break;
   }
-  if (fold) {
-    /* From DONE on, t is not ours (a holder may free it at once), unless
-     * ours was the last reference. */
-    if (s / WEFT__T_REF == 1)
-      weft__task_free(t);
-    if (j) {
-      weft__task_wake_on(w, j);
-      if (jref)
-        weft__task_unref(j);
-    }
-    return;
-  }
+  /* Folded, t is not ours from DONE on (a holder may free it at once),
+   * unless ours was the last reference. */
+  if (fold && s / WEFT__T_REF == 1)
+    weft__task_free(t);
   if (j) { /* first: it came first (rt/task.c, "await") */
     weft__task_wake_on(w, j);
     if (jref)
       weft__task_unref(j);
   }
+  if (fold)
+    return;
   if (s & WEFT__T_WAITQ)
     weft__waitq_wake_all_on(&t->awaiters, t->code, w);
   if (t->on_done) /* still ours: the "alive" reference is held */
