@@ -21,14 +21,14 @@
  *    CAS, only then), as that run is the one the wake asked for, so a
  *    second wake of a queued task costs no spurious run, as before the
  *    queued task was RUNNING. "Nothing" is decided only after a full fence:
- *    a waker stores
- *    what the task is to see (its waiter's status), then reads the state,
- *    and on x86 as elsewhere that load may complete before the store is
- *    visible. Without the fence, a task queued (or NOTIFIED) at the load
- *    could be claimed, read its status still pending and park, and the
- *    wake that found it queued would be lost (tests/unit/cancel_race hung
- *    about one run in four). With it, one of the two sides sees the other:
- *    the claim's CAS comes after our load, so the task reads our store.
+ *    a waker stores what the task is to see (its waiter's status), then
+ *    reads the state, and on x86 as elsewhere that load may complete
+ *    before the store is visible. Without the fence, a task queued (or
+ *    NOTIFIED) at the load could be claimed, read its status still pending
+ *    and park, and the wake that found it queued would be lost
+ *    (tests/unit/cancel_race hung about one run in four). With it, one of
+ *    the two sides sees the other: the claim's CAS comes after our load, so
+ *    the task reads our store.
  *  - a yield leaves the word alone: the task is queued while still
  *    RUNNING, so a wake meanwhile only sets NOTIFIED (costing at most one
  *    spurious wake-up at the next park) and no atomic is spent per yield.
@@ -73,16 +73,16 @@
  *    order) the task and every awaiter of its runtime run on one thread:
  *    the awaiter stores itself in joiner if it is empty, with no AWAITED
  *    and no CAS, and the finish reads it there (an awaiter from another
- *    runtime waits on the queue). Further awaiters, gather, wait
- *    and await_shielded link waiters on awaiters under its lock and set
- *    WAITQ (weft__task_awaiters_mark).
+ *    runtime waits on the queue). Further awaiters, gather, wait and
+ *    await_shielded link waiters on awaiters under its lock and set WAITQ
+ *    (weft__task_awaiters_mark).
  *  - finish (rt/run.c, complete_task): if AWAITED (or, with one worker, if
- *    joiner is set), read joiner (spinning
- *    the few instructions an awaiter may still be between its CAS and its
- *    store), take a reference on it unless it can run only on this thread,
- *    clear its forward (step 3); then the CAS to DONE, which drops every
- *    other bit; then wake the joiner, then the awaiters queue if WAITQ was
- *    set: in the order they came, as asyncio's done-callbacks.
+ *    joiner is set), read joiner (spinning the few instructions an awaiter
+ *    may still be between its CAS and its store), take a reference on it
+ *    unless it can run only on this thread, clear its forward (step 3);
+ *    then the CAS to DONE, which drops every other bit; then wake the
+ *    joiner, then the awaiters queue if WAITQ was set: in the order they
+ *    came, as asyncio's done-callbacks.
  *
  * References: the handle (dropped by weft_detach), the task being alive
  * (dropped when it finishes), each armed timer entry, and each waker in the
@@ -308,8 +308,8 @@ task_new(weft__worker *w, weft__runtime *rt, weft_fn fn, void *arg,
   if (!t)
     return -ENOMEM;
   t->magic = WEFT__TASK_MAGIC;
-  /* Queued and owned by its worker-to-be: the top of the file, "spawn". */
-  /* Two references: the handle and the task being alive. */
+  /* Queued and owned by its worker-to-be (the top of the file, "spawn"),
+   * with two references: the handle and the task being alive. */
   t->state = WEFT__T_SCHEDULED | WEFT__T_RUNNING | 2 * WEFT__T_REF;
   t->next = NULL;
   t->rt = rt;
@@ -467,45 +467,35 @@ static bool forward_to_task(void *ctx) {
   return weft_cancel(t) == 0;
 }
 
-int weft_await(weft_task *t, void **result) {
-  if (!t)
-    return -EINVAL;
-  weft__worker *wk = weft__worker_current(); /* only until a switch */
-  weft_task *self = wk ? wk->current : NULL;
-  if (!self)
-    return -EPERM;
-  weft__task_check(t, "weft_await");
-  if (t == self)
-    return -EDEADLK;
-  if (WEFT_UNLIKELY(t->dbg))
-    weft__debug_awaited(t);
-  if (is_done(t))
-    return outcome(t, result); /* no suspension, as in asyncio */
-  forward_set(self, forward_to_task, t);
-  WEFT__WAIT_SET(self, "await", WEFT__WAIT_TASK, (uintptr_t)t);
-  bool kept = false; /* a cancellation t finished too early to take */
-  if (join_claim(t, self)) {
-    /* In the slot: t's finish clears our forward, sets DONE, wakes us. */
-    while (!is_done(t)) {
-      /* A cancellation that was pending before the forward was set, or
-       * that raced its publication, or a spurious wake: as below. */
-      if (weft__cancel_take(self)) {
-        if (weft_cancel(t) == -EALREADY)
-          kept = true;
-        continue;
-      }
-      /* The worker looked up above holds until our first switch; after
-       * one, look it up again (DESIGN 4.3). */
-      if (wk) {
-        weft__switch_out_from(wk, WEFT__I_PARK);
-        wk = NULL;
-      } else {
-        weft__park();
-      }
+/* weft_await in t's await slot: t's finish clears our forward, sets DONE
+ * and wakes us. wk is the worker looked up at the await's entry, valid
+ * until our first switch (DESIGN 4.3). Returns true if a cancellation was
+ * kept (t finished too early to take it). */
+static bool await_in_slot(weft_task *t, weft_task *self, weft__worker *wk) {
+  bool kept = false;
+  while (!is_done(t)) {
+    /* A cancellation that was pending before the forward was set, or
+     * that raced its publication, or a spurious wake: as on the queue. */
+    if (weft__cancel_take(self)) {
+      if (weft_cancel(t) == -EALREADY)
+        kept = true;
+      continue;
     }
-    forward_wait_out(self); /* step 3 of "cancel": the finish cleared it */
-    goto out;
+    if (wk) {
+      weft__switch_out_from(wk, WEFT__I_PARK);
+      wk = NULL; /* after a switch, looked up again (weft__park) */
+    } else {
+      weft__park();
+    }
   }
+  forward_wait_out(self); /* step 3 of "cancel": the finish cleared it */
+  return kept;
+}
+
+/* weft_await as a waiter on t's awaiters queue (the slot was taken, or t
+ * has further awaiters). Returns as await_in_slot. */
+static bool await_on_queue(weft_task *t, weft_task *self) {
+  bool kept = false;
   while (!is_done(t)) {
     weft__waiter w;
     weft__waitq_lock(&t->awaiters);
@@ -525,7 +515,28 @@ int weft_await(weft_task *t, void **result) {
       kept = true;
   }
   forward_clear(self);
-out:
+  return kept;
+}
+
+int weft_await(weft_task *t, void **result) {
+  if (!t)
+    return -EINVAL;
+  weft__worker *wk = weft__worker_current(); /* only until a switch */
+  weft_task *self = wk ? wk->current : NULL;
+  if (!self)
+    return -EPERM;
+  weft__task_check(t, "weft_await");
+  if (t == self)
+    return -EDEADLK;
+  if (WEFT_UNLIKELY(t->dbg))
+    weft__debug_awaited(t);
+  if (is_done(t))
+    return outcome(t, result); /* no suspension, as in asyncio */
+  forward_set(self, forward_to_task, t);
+  WEFT__WAIT_SET(self, "await", WEFT__WAIT_TASK, (uintptr_t)t);
+  /* kept: a cancellation t finished too early to take. */
+  bool kept = join_claim(t, self) ? await_in_slot(t, self, wk)
+                                  : await_on_queue(t, self);
   WEFT__WAIT_CLEAR(self);
   /* A cancellation that arrived after t finished, before we resumed, is
    * delivered here: this await is still the current suspension point. The
