@@ -56,6 +56,7 @@
 #include "rt/alloc.h"
 #include "rt/atomic.h"
 #include "rt/common.h"
+#include "rt/spin.h"
 
 #define WAKE_TAG UINT64_MAX
 #define MAX_EVENTS 128
@@ -328,16 +329,11 @@ bool weft__driver_spin(weft__driver *d, int64_t spin_ns) {
    * NOTIFIED, which the poll that follows consumes. */
   if (!ck_pr_cas_32(&d->wake, W_RUNNING, W_SPINNING))
     return true;
-  int64_t end = weft_now_ns() + spin_ns;
-  for (uint32_t i = 1;; i++) {
-    ck_pr_stall();
-    /* Acquire: pairs with the waker's exchange (step 1). Left NOTIFIED
-     * for the poll's CAS to find. */
-    if (weft__load_acquire(&d->wake) == W_NOTIFIED)
-      return true;
-    if ((i & 63) == 0 && weft_now_ns() >= end)
-      return false; /* the word stays SPINNING: the poll parks from it */
-  }
+  /* While spinning only a waker changes the word, to NOTIFIED, which is
+   * left for the poll's CAS to find; the acquire load pairs with its
+   * exchange (step 1). Out of time, the word stays SPINNING: the poll
+   * parks from it. */
+  return weft__spin_while(&d->wake, W_SPINNING, spin_ns);
 }
 
 void weft__driver_wake(weft__driver *d) {

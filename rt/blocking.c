@@ -137,18 +137,8 @@ static struct timespec abs_ts(int64_t ns) {
 static void spin_for_job(weft__bpool *p, weft__spin_backoff *bo) {
   p->spinning++;
   pthread_mutex_unlock(&p->lock);
-  int64_t end = weft_now_ns() + p->spin_ns;
-  bool got = false;
-  for (uint32_t i = 1;; i++) {
-    ck_pr_stall();
-    /* Relaxed: a hint; the job itself is read under the lock. */
-    if (weft__load_relaxed(&p->queued)) {
-      got = true;
-      break;
-    }
-    if ((i & 63) == 0 && weft_now_ns() >= end)
-      break;
-  }
+  /* A hint: the job itself is read under the lock. */
+  bool got = weft__spin_while(&p->queued, 0, p->spin_ns);
   weft__spin_after(bo, got, weft_now_ns(), p->spin_ns);
   pthread_mutex_lock(&p->lock);
   p->spinning--;

@@ -111,6 +111,17 @@ void weft__spin_after(weft__spin_backoff *b, bool woken, int64_t now,
   b->skip_until = now + (budget << b->fails);
 }
 
+bool weft__spin_while(const uint32_t *word, uint32_t v, int64_t ns) {
+  int64_t end = weft_now_ns() + ns;
+  for (uint32_t i = 1;; i++) {
+    ck_pr_stall();
+    if (weft__load_acquire(word) != v)
+      return true;
+    if ((i & 63) == 0 && weft_now_ns() >= end)
+      return false;
+  }
+}
+
 int weft__spin_cpu(void) { return sched_getcpu(); }
 
 bool weft__spin_apart(int cpu) { return cpu < 0 || sched_getcpu() != cpu; }

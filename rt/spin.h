@@ -39,6 +39,12 @@ static inline bool weft__spin_may(const weft__spin_backoff *b, int64_t now) {
 void weft__spin_after(weft__spin_backoff *b, bool woken, int64_t now,
                       int64_t budget);
 
+/* Spins for at most ns while *word equals v (a pause between looks, the
+ * clock read every 64 of them). Returns true as soon as it differs, false
+ * when the time ran out. The load is acquire: what the thread that changed
+ * the word stored before is visible to the caller. Any thread. */
+bool weft__spin_while(const uint32_t *word, uint32_t v, int64_t ns);
+
 /* True when the calling thread runs on a CPU other than cpu (or cpu is
  * unknown, negative): spinning beside the thread it waits for would only
  * delay that thread. */
