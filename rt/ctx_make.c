@@ -3,16 +3,9 @@
 
 #include <string.h>
 
-#include "rt/common.h"
-
 #if !defined(WEFT_CTX_UCONTEXT)
 
 void weft__ctx_start(void);
-WEFT_NORETURN void weft__ctx_entry_returned(void);
-
-void weft__ctx_entry_returned(void) {
-  WEFT_PANIC("a task's entry function returned through its first frame");
-}
 
 void weft__ctx_make(weft__ctx *ctx, void *stack_lo, size_t size,
                     weft__ctx_entry_fn entry, void *arg) {

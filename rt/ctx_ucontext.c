@@ -24,8 +24,10 @@ static void trampoline(unsigned hi, unsigned lo, unsigned ehi, unsigned elo) {
   void *arg = (void *)(((uintptr_t)hi << 32) | (uintptr_t)lo);
   weft__ctx_entry_fn entry =
       (weft__ctx_entry_fn)(((uintptr_t)ehi << 32) | (uintptr_t)elo);
-  entry(arg, pass_get());
-  WEFT_PANIC("a task's entry function returned through its first frame");
+  weft__ctx_exit next = entry(arg, pass_get());
+  pass_set(next.pass);
+  setcontext(&next.to->uc);
+  WEFT_PANIC("setcontext failed");
 }
 
 void weft__ctx_make(weft__ctx *ctx, void *stack_lo, size_t size,

@@ -11,6 +11,10 @@
  *   0 mxcsr | 4 x87 cw | 8 r15 | 16 r14 | 24 r13 | 32 r12 | 40 rbx | 48 rbp
  *   | 56 return address
  *
+ * weft__ctx_resume is the switch's second half alone: the switch falls
+ * through into it, and a finished entry goes through it (rt/ctx.h says why
+ * that is a call from weft__ctx_start, not a switch from the entry's frame).
+ *
  * A fresh context (weft__ctx_make, rt/ctx_make.c) is such a frame with
  * r12 = arg, r13 = entry and the return address weft__ctx_start, so the
  * first switch into it "returns" there (with pass in rax, as any switch):
@@ -26,7 +30,7 @@
         .align  16
 /* void *weft__ctx_switch(weft__ctx *from = rdi, weft__ctx *to = rsi,
  *                        void *pass = rdx): returns pass in rax, in the
- * context resumed (rdx is caller-saved and untouched by the switch). */
+ * context resumed. */
 weft__ctx_switch:
         .cfi_startproc
         pushq   %rbp
@@ -39,8 +43,19 @@ weft__ctx_switch:
         stmxcsr 0(%rsp)
         fnstcw  4(%rsp)
         movq    %rsp, 0(%rdi)
+        movq    %rsi, %rdi
+        movq    %rdx, %rsi
+        /* falls through into weft__ctx_resume(to, pass) */
+        .cfi_endproc
+        .size   weft__ctx_switch, .-weft__ctx_switch
 
-        movq    0(%rsi), %rsp
+        .globl  weft__ctx_resume
+        .type   weft__ctx_resume, @function
+/* void weft__ctx_resume(weft__ctx *to = rdi, void *pass = rsi): resumes
+ * *to, whose weft__ctx_switch returns pass; does not return. */
+weft__ctx_resume:
+        .cfi_startproc
+        movq    0(%rdi), %rsp
         ldmxcsr 0(%rsp)
         fldcw   4(%rsp)
         addq    $8, %rsp
@@ -50,16 +65,17 @@ weft__ctx_switch:
         popq    %r12
         popq    %rbx
         popq    %rbp
-        movq    %rdx, %rax
+        movq    %rsi, %rax
         ret
         .cfi_endproc
-        .size   weft__ctx_switch, .-weft__ctx_switch
+        .size   weft__ctx_resume, .-weft__ctx_resume
 
         .globl  weft__ctx_start
         .type   weft__ctx_start, @function
         .align  16
-/* First instruction of every fresh context: entry(arg, pass), which must not
- * return; pass arrives in rax from weft__ctx_switch. */
+/* First instruction of every fresh context: entry(arg, pass), with pass
+ * from rax (weft__ctx_switch); entry returns where to go in rax (to) and
+ * rdx (pass), and goes there through a call, never to return. */
 weft__ctx_start:
         .cfi_startproc
         .cfi_undefined rip
@@ -68,8 +84,9 @@ weft__ctx_start:
         movq    %rax, %rsi
         andq    $-16, %rsp
         call    *%r13
-        /* entry returned: a task fell off its entry frame. */
-        call    weft__ctx_entry_returned
+        movq    %rax, %rdi
+        movq    %rdx, %rsi
+        call    weft__ctx_resume
         ud2
         .cfi_endproc
         .size   weft__ctx_start, .-weft__ctx_start

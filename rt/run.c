@@ -21,9 +21,10 @@
  *     else can take T from the queue before its context is saved), so T
  *     lands behind what was queued before it and ahead of what the boundary
  *     brings, as in asyncio. An exit completes T (DONE, awaiters woken)
- *     before it picks, so an awaiter woken by T can be the next task, and
- *     saves its registers into the worker's scratch context: T's object may
- *     be freed by then.
+ *     before it picks, so an awaiter woken by T can be the next task. It
+ *     does not switch: it returns from its entry with where to go, and its
+ *     first frame goes there (exit_task; rt/ctx.h says why). Nothing of T
+ *     is saved: T's object may be freed by then.
  *  4. Batches are counted in the worker (w->batch_left), whoever takes a
  *     task from them, so the order is the loop's order: asyncio's with one
  *     worker. Direct switches only save the trip through the loop's context.
@@ -298,7 +299,7 @@ static uint32_t claim(weft_task *t) {
   return s;
 }
 
-static void task_entry(void *arg, void *pass);
+static weft__ctx_exit task_entry(void *arg, void *pass);
 
 static int start_task(weft__worker *w, weft_task *t) {
   int err =
@@ -386,9 +387,43 @@ static void yield_goes_on(weft__worker *w, weft_task *t) {
   }
 }
 
+/* Where a switch out of t goes once step 1 has picked: to next directly,
+ * or to the worker's loop if next is NULL. t is NULL for an exit: its
+ * object may be freed, and (ASan) its fake stack is released. */
+static inline weft__ctx *switch_target(weft__worker *w, weft_task *t,
+                                       weft_task *next, int intent) {
+  if (next) {
+    w->prev = t;
+    w->prev_intent = intent;
+    weft__store_relaxed(&w->current, next); /* atomic: the dump reads it */
+    WEFT__STAT_ADD(w, tasks_run, 1);
+    if (WEFT_UNLIKELY(w->debug))
+      weft__debug_slice_begin(w);
+#if defined(WEFT_ASAN)
+    __sanitizer_start_switch_fiber(t ? &t->asan_fake_stack : NULL,
+                                   next->stack.lo, next->stack.size);
+#endif
+#if defined(WEFT_TSAN)
+    __tsan_switch_to_fiber(next->tsan_fiber, 0);
+#endif
+    return &next->ctx;
+  }
+  w->intent = intent;
+  if (!t)
+    weft__store_relaxed(&w->current, (weft_task *)NULL);
+#if defined(WEFT_ASAN)
+  __sanitizer_start_switch_fiber(t ? &t->asan_fake_stack : NULL,
+                                 w->sched_stack_lo, w->sched_stack_size);
+#endif
+#if defined(WEFT_TSAN)
+  __tsan_switch_to_fiber(w->tsan_fiber, 0);
+#endif
+  return &w->sched;
+}
+
 void weft__switch_out_from(weft__worker *w, int intent) {
+  WEFT_DEBUG_ASSERT(intent != WEFT__I_EXIT); /* exit_task's */
   weft_task *t = w->current;
-  weft__ctx *save = &t->ctx;
   if (intent == WEFT__I_YIELD && w->rt->asyncio_order) {
     weft__runq_push(&w->runq, t); /* step 3 */
     intent = WEFT__I_YIELDED;
@@ -398,9 +433,6 @@ void weft__switch_out_from(weft__worker *w, int intent) {
      * saved, as in step 3 (rt/multi.c, "yields"). */
     weft__runq_push(&w->yielded, t);
     intent = WEFT__I_YIELDED;
-  } else if (intent == WEFT__I_EXIT) {
-    exit_early(w, t); /* t may be freed from here on */
-    save = &w->dead_ctx;
   }
   weft_task *next = NULL;
   if (intent != WEFT__I_EAGER && !w->eager_depth)
@@ -419,66 +451,44 @@ void weft__switch_out_from(weft__worker *w, int intent) {
     return;
   }
 #endif
-  /* An asyncio-order yield, and t is first in the new batch. Only then:
-   * for an exit, t's object may have been freed by complete_task and
-   * reused by a task spawned from another thread, so the same address
-   * is another task to switch to (tests/unit/foreign once ran the dead
-   * task's entry on: "a task's entry function returned"). */
+  /* An asyncio-order yield, and t is first in the new batch. */
   if (next == t && intent == WEFT__I_YIELDED) {
     yield_goes_on(w, t);
     return;
   }
   /* The worker that resumes t, handed over by its switch (rt/ctx.h): w no
    * longer holds once t has switched out (DESIGN 4.3). */
-  weft__worker *now;
-  if (next) {
-    w->prev = intent == WEFT__I_EXIT ? NULL : t;
-    w->prev_intent = intent;
-    weft__store_relaxed(&w->current, next); /* atomic: the dump reads it */
-    WEFT__STAT_ADD(w, tasks_run, 1);
-    if (WEFT_UNLIKELY(w->debug))
-      weft__debug_slice_begin(w);
-#if defined(WEFT_ASAN)
-    /* A finishing task's fake stack is released: NULL save slot. */
-    __sanitizer_start_switch_fiber(intent == WEFT__I_EXIT ? NULL
-                                                          : &t->asan_fake_stack,
-                                   next->stack.lo, next->stack.size);
-#endif
-#if defined(WEFT_TSAN)
-    __tsan_switch_to_fiber(next->tsan_fiber, 0);
-#endif
-    now = weft__ctx_switch(save, &next->ctx, w);
-  } else {
-    w->intent = intent;
-    if (intent == WEFT__I_EXIT)
-      weft__store_relaxed(&w->current, (weft_task *)NULL);
-#if defined(WEFT_ASAN)
-    __sanitizer_start_switch_fiber(intent == WEFT__I_EXIT ? NULL
-                                                          : &t->asan_fake_stack,
-                                   w->sched_stack_lo, w->sched_stack_size);
-#endif
-#if defined(WEFT_TSAN)
-    __tsan_switch_to_fiber(w->tsan_fiber, 0);
-#endif
-    now = weft__ctx_switch(save, &w->sched, w);
-  }
-  if (intent == WEFT__I_EXIT)
-    WEFT_PANIC("a finished task was resumed");
+  weft__worker *now =
+      weft__ctx_switch(&t->ctx, switch_target(w, t, next, intent), w);
   /* Resumed, perhaps on another worker: now is the one running t. */
   arrived_in_task(t);
   finish_prev(now);
 }
 
-/* pass: the worker that started t, handed over by the switch. */
-static void task_entry(void *arg, void *pass) {
+/* Step 1 for an exit, on the finished task's stack: completes it, picks
+ * the next task, and returns where to go, for task_entry to return to
+ * weft__ctx_start, which goes there: a switch from here would leave the
+ * finished task's calls on the CPU's return stack buffer for the resumed
+ * task's returns to mispredict (rt/ctx.h). The finished task is never
+ * resumed, so nothing of it is saved. */
+static weft__ctx_exit exit_task(weft__worker *w) {
+  exit_early(w, w->current); /* its object may be freed from here on */
+  /* Not pick_next's "t is first" case: that is for yields only, and the
+   * freed object may already be another task's (tests/unit/foreign). */
+  weft_task *next = w->eager_depth ? NULL : pick_next(w);
+  return (weft__ctx_exit){switch_target(w, NULL, next, WEFT__I_EXIT), w};
+}
+
+/* pass: the worker that started t, handed over by the switch. The result
+ * goes straight into t (NULL from task_new): no local whose address is
+ * taken, so no frame of ours is on ASan's fake stack when exit_task
+ * releases it. */
+static weft__ctx_exit task_entry(void *arg, void *pass) {
   weft_task *t = arg;
   arrived_in_task(t);
   finish_prev(pass);
-  void *result = NULL;
-  int code = t->fn(t->arg, &result);
-  t->result = result;
-  t->code = code;
-  weft__switch_out(WEFT__I_EXIT);
+  t->code = t->fn(t->arg, &t->result);
+  return exit_task(weft__worker_current());
 }
 
 /* ---- the loop's side --------------------------------------------------- */

@@ -82,7 +82,6 @@ typedef struct weft__worker {
   weft_task *eager;       /* with WEFT__I_EAGER: the task to start at once */
   int eager_depth;        /* eager spawns in progress: no direct switches */
   weft_task *prev;        /* switched out directly; finished by the next task */
-  weft__ctx dead_ctx;     /* where an exiting task's registers go */
   weft__stack dead_stack; /* an exited task's stack, given back next */
 #if defined(WEFT_TSAN)
   void *dead_fiber;
@@ -215,8 +214,9 @@ typedef struct weft__runtime {
   void (*procpool_stop)(void *pool); /* shutdown step 5 */
 } weft__runtime;
 
-/* From a task: switch to the worker with the given intent. Returns when the
- * task is resumed (not for WEFT__I_EXIT). May switch. */
+/* From a task: switch to the worker with the given intent (not
+ * WEFT__I_EXIT: a task exits by returning from its entry, rt/run.c).
+ * Returns when the task is resumed. May switch. */
 void weft__switch_out(int intent);
 /* The same, for a caller that has just looked up its worker (w is the
  * calling thread's: only valid until the switch). */

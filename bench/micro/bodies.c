@@ -147,11 +147,12 @@ uint64_t bench_sleep0(uint64_t iters) { return run(sleep0_main, iters); }
 
 static weft__ctx ping_ctx, pong_ctx;
 
-static void pong_entry(void *arg, void *pass) {
+static weft__ctx_exit pong_entry(void *arg, void *pass) {
   (void)arg;
   (void)pass;
   for (;;)
     weft__ctx_switch(&pong_ctx, &ping_ctx, NULL);
+  return (weft__ctx_exit){&ping_ctx, NULL}; /* not reached */
 }
 
 uint64_t bench_ctx_switch(uint64_t iters) {
