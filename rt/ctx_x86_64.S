@@ -30,7 +30,7 @@
         .align  16
 /* void *weft__ctx_switch(weft__ctx *from = rdi, weft__ctx *to = rsi,
  *                        void *pass = rdx): returns pass in rax, in the
- * context resumed. */
+ * context resumed (rsi and rdx are untouched by the save). */
 weft__ctx_switch:
         .cfi_startproc
         pushq   %rbp
@@ -43,19 +43,17 @@ weft__ctx_switch:
         stmxcsr 0(%rsp)
         fnstcw  4(%rsp)
         movq    %rsp, 0(%rdi)
-        movq    %rsi, %rdi
-        movq    %rdx, %rsi
-        /* falls through into weft__ctx_resume(to, pass) */
+        /* falls through into weft__ctx_resume: to in rsi, pass in rdx */
         .cfi_endproc
         .size   weft__ctx_switch, .-weft__ctx_switch
 
-        .globl  weft__ctx_resume
         .type   weft__ctx_resume, @function
-/* void weft__ctx_resume(weft__ctx *to = rdi, void *pass = rsi): resumes
- * *to, whose weft__ctx_switch returns pass; does not return. */
+/* Resumes *to (rsi), whose weft__ctx_switch returns pass (rdx): the
+ * registers weft__ctx_switch has them in. Does not return. Called only
+ * from this file, so it needs no C prototype. */
 weft__ctx_resume:
         .cfi_startproc
-        movq    0(%rdi), %rsp
+        movq    0(%rsi), %rsp
         ldmxcsr 0(%rsp)
         fldcw   4(%rsp)
         addq    $8, %rsp
@@ -65,7 +63,7 @@ weft__ctx_resume:
         popq    %r12
         popq    %rbx
         popq    %rbp
-        movq    %rsi, %rax
+        movq    %rdx, %rax
         ret
         .cfi_endproc
         .size   weft__ctx_resume, .-weft__ctx_resume
@@ -84,8 +82,7 @@ weft__ctx_start:
         movq    %rax, %rsi
         andq    $-16, %rsp
         call    *%r13
-        movq    %rax, %rdi
-        movq    %rdx, %rsi
+        movq    %rax, %rsi      /* pass is in rdx already */
         call    weft__ctx_resume
         ud2
         .cfi_endproc

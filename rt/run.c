@@ -390,8 +390,8 @@ static void yield_goes_on(weft__worker *w, weft_task *t) {
 /* Where a switch out of t goes once step 1 has picked: to next directly,
  * or to the worker's loop if next is NULL. t is NULL for an exit: its
  * object may be freed, and (ASan) its fake stack is released. */
-static inline weft__ctx *switch_target(weft__worker *w, weft_task *t,
-                                       weft_task *next, int intent) {
+static inline __attribute__((always_inline)) weft__ctx *
+switch_target(weft__worker *w, weft_task *t, weft_task *next, int intent) {
   if (next) {
     w->prev = t;
     w->prev_intent = intent;
@@ -476,7 +476,16 @@ static weft__ctx_exit exit_task(weft__worker *w) {
   /* Not pick_next's "t is first" case: that is for yields only, and the
    * freed object may already be another task's (tests/unit/foreign). */
   weft_task *next = w->eager_depth ? NULL : pick_next(w);
-  return (weft__ctx_exit){switch_target(w, NULL, next, WEFT__I_EXIT), w};
+  weft__ctx *to = switch_target(w, NULL, next, WEFT__I_EXIT);
+#if defined(WEFT_TSAN)
+  /* TSan's fiber switch (switch_target) must come last: our returns to
+   * weft__ctx_start would be recorded on the next fiber's shadow stack,
+   * which they would underflow. So TSan builds switch from here. */
+  weft__ctx_switch(&w->dead_ctx, to, w);
+  WEFT_PANIC("a finished task was resumed");
+#else
+  return (weft__ctx_exit){to, w};
+#endif
 }
 
 /* pass: the worker that started t, handed over by the switch. The result

@@ -84,6 +84,7 @@ typedef struct weft__worker {
   weft_task *prev;        /* switched out directly; finished by the next task */
   weft__stack dead_stack; /* an exited task's stack, given back next */
 #if defined(WEFT_TSAN)
+  weft__ctx dead_ctx; /* where an exiting task's registers go (rt/run.c) */
   void *dead_fiber;
   /* Fibers of exited tasks, kept for the next tasks to start here (rt/run.c:
    * TSan clears most of a megabyte to create one). Owner only. */

@@ -76,6 +76,40 @@ uint64_t bench_spawn_await(uint64_t iters) {
   return run(spawn_await_main, iters);
 }
 
+/* weft_await, depth calls below the caller; the empty asm after each call
+ * keeps it a call, not a jump. */
+static __attribute__((noinline)) int
+await_at_depth(weft_task *t, int depth) { // NOLINT(misc-no-recursion)
+  if (depth == 0)
+    return weft_await(t, NULL);
+  int err = await_at_depth(t, depth - 1);
+  __asm__ volatile("");
+  return err;
+}
+
+static void spawn_await_deep_once(void) {
+  weft_task *t;
+  check("weft_spawn", weft_spawn(&t, empty_fn, NULL));
+  check("weft_await", await_at_depth(t, BENCH_AWAIT_DEPTH));
+  weft_detach(t);
+}
+
+static int spawn_await_deep_main(void *arg, void **result) {
+  (void)result;
+  job *j = arg;
+  for (int i = 0; i < WARMUP; i++)
+    spawn_await_deep_once();
+  int64_t t0 = weft_now_ns();
+  for (uint64_t i = 0; i < j->iters; i++)
+    spawn_await_deep_once();
+  j->ns = (uint64_t)(weft_now_ns() - t0);
+  return 0;
+}
+
+uint64_t bench_spawn_await_deep(uint64_t iters) {
+  return run(spawn_await_deep_main, iters);
+}
+
 /* ---- yield, alone ------------------------------------------------------- */
 
 static int yield_main(void *arg, void **result) {

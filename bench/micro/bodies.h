@@ -34,6 +34,11 @@ extern "C" {
 
 /* Operation: spawn an empty task, await it, detach it (one at a time). */
 uint64_t bench_spawn_await(uint64_t iters);
+/* The same, with the await made BENCH_AWAIT_DEPTH calls deeper: what the
+ * awaiter's own call chain costs when the finished task wakes it (rt/ctx.h:
+ * the return stack buffer). */
+#define BENCH_AWAIT_DEPTH 8
+uint64_t bench_spawn_await_deep(uint64_t iters);
 /* Operation: one weft_yield() of the only task. */
 uint64_t bench_yield(uint64_t iters);
 /* Operation: one weft_yield() of one of two tasks that alternate through the

@@ -4,9 +4,9 @@
  *   count WORKLOAD N [WORKERS]
  *
  * runs N operations of one workload in one weft_run and exits: spawn_await,
- * yield, yield_pair, sleep0, ctx_switch (one worker), or issue 4's
- * spawn_many, spawn_many_each, yield_many, ping_pong, chained_spawn (at
- * WORKERS workers, default 1). Under valgrind --tool=callgrind the
+ * spawn_await_deep, yield, yield_pair, sleep0, ctx_switch (one worker), or
+ * issue 4's spawn_many, spawn_many_each, yield_many, ping_pong, chained_spawn
+ * (at WORKERS workers, default 1). Under valgrind --tool=callgrind the
  * instruction count is repeatable, and the fixed costs (process start,
  * weft_run, warm-up) cancel out of (I(N2) - I(N1)) / (N2 - N1): the
  * instructions per operation. bench/run.sh does that arithmetic. Issue 4's
@@ -26,8 +26,11 @@ static const struct {
   const char *name;
   uint64_t (*body)(uint64_t);
 } workloads[] = {
-    {"spawn_await", bench_spawn_await}, {"yield", bench_yield},
-    {"yield_pair", bench_yield_pair},   {"sleep0", bench_sleep0},
+    {"spawn_await", bench_spawn_await},
+    {"spawn_await_deep", bench_spawn_await_deep},
+    {"yield", bench_yield},
+    {"yield_pair", bench_yield_pair},
+    {"sleep0", bench_sleep0},
     {"ctx_switch", bench_ctx_switch},
 };
 

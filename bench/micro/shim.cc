@@ -38,6 +38,9 @@ void Run(benchmark::State &state, Body body, double ops_per_iter) {
 }
 
 void BM_spawn_await(benchmark::State &s) { Run(s, bench_spawn_await, 1); }
+void BM_spawn_await_deep(benchmark::State &s) {
+  Run(s, bench_spawn_await_deep, 1);
+}
 void BM_yield(benchmark::State &s) { Run(s, bench_yield, 1); }
 void BM_yield_pair(benchmark::State &s) { Run(s, bench_yield_pair, 1); }
 void BM_sleep0(benchmark::State &s) { Run(s, bench_sleep0, 1); }
@@ -142,6 +145,8 @@ void BM_queue_mpsc4_2w(benchmark::State &s) { Run(s, bench_queue_mpsc, 1); }
 } // namespace
 
 BENCHMARK(BM_spawn_await)->UseManualTime()->Unit(benchmark::kNanosecond);
+// The awaiter BENCH_AWAIT_DEPTH calls deeper: the cost of its call chain.
+BENCHMARK(BM_spawn_await_deep)->UseManualTime()->Unit(benchmark::kNanosecond);
 BENCHMARK(BM_yield)->UseManualTime()->Unit(benchmark::kNanosecond);
 BENCHMARK(BM_yield_pair)->UseManualTime()->Unit(benchmark::kNanosecond);
 BENCHMARK(BM_sleep0)->UseManualTime()->Unit(benchmark::kNanosecond);
