@@ -347,7 +347,8 @@ static inline bool prepare(weft__worker *w, weft_task *t) {
 }
 
 /* Step 1: the next task to switch to directly, or NULL for the loop. */
-static weft_task *pick_next(weft__worker *w) {
+static inline __attribute__((always_inline)) weft_task *
+pick_next(weft__worker *w) {
 #if defined(WEFT_TEST_ORDER)
   (void)w;
   return NULL; /* the perturbed orders live in the loop */
