@@ -12,17 +12,24 @@
  * both workers), U the sleeping workers a worker woke (unparks) and E the
  * process's write system calls (/proc/self/io: an eventfd write is the
  * only write here):
- *  1. W >= 1/10 of the trips and more than half of the spins: the spinner
- *     is woken by the store (not by the end of its budget, nor by a sleep
- *     in epoll).
+ *  1. W >= 1/20 of the trips: the spinner is woken by the store (not by
+ *     the end of its budget, nor by a sleep in epoll). Unloaded, W is
+ *     about 95% of the trips in the normal build and half in TSan; with
+ *     the CPUs busy, a third in the stress build (where the spins ended by
+ *     their budget can outnumber W); with the store not watched, 0.
  *  2. E <= S + slack: a write only to a worker asleep in epoll (one per
  *     sleep at most), none for a spinning one.
- *  3. U <= (trips - W) + slack: a worker woken from its spin is not
+ *  3. U <= trips - W/2 + slack: a worker woken from its spin is not
  *     searching, so it wakes nobody when it finds its task; only a wake
- *     that found no spinner may (a searcher that finds work wakes another).
+ *     that found no spinner may (a searcher that finds work wakes
+ *     another), at most one per round trip. W also counts a wake that
+ *     landed just before the spin began (its CAS found NOTIFIED), which is
+ *     not quiet: hence W/2, not W (about a tenth of W in the stress
+ *     build, whose parks sleep at random just there). With quiet wakes
+ *     broken, U is about the number of round trips.
  * 2 and 3 hold however the machine is loaded (a slow pool thread makes
  * spins time out: fewer W, more S, never a write to a spinner); 1 needs
- * some of the 2,000 spins to be answered within 50 us.
+ * a hundred of the 2,000 spins to be answered within 50 us.
  * A watchdog fails the test if no round trip completes for 10 s (a lost
  * wake: the spinner parked from SPINNING while its wake went nowhere).
  * Exits 77 (skipped) where the process may run on fewer than two CPUs.
@@ -181,8 +188,7 @@ int main(void) {
           (unsigned long long)got.unparks, wrote, moves);
   CHECK(got.woken <= got.spins && got.spins <= got.parks);
   /* 1: woken by the store. */
-  CHECK(got.woken * 10 >= TRIPS);
-  CHECK(2 * got.woken > got.spins);
+  CHECK(got.woken * 20 >= TRIPS);
   /* 2: no write for a spinner. */
   if (wrote >= 0)
     CHECK(wrote <= (long long)(sleeps + SLACK));
@@ -190,7 +196,7 @@ int main(void) {
     fprintf(stderr, "spin_quiet: /proc/self/io unreadable: writes not "
                     "checked\n");
   /* 3: quiet. */
-  CHECK(got.unparks <= TRIPS - got.woken + SLACK);
+  CHECK(got.unparks <= TRIPS - got.woken / 2 + SLACK);
   fprintf(stderr, "spin_quiet: ok\n");
   return 0;
 }
