@@ -27,8 +27,8 @@
 
 #include "rt/common.h"
 
-WEFT_NOINLINE static long process_madvise_self(const struct iovec *v,
-                                               size_t n, int advice) {
+WEFT_NOINLINE static long process_madvise_self(const struct iovec *v, size_t n,
+                                               int advice) {
 #if defined(SYS_pidfd_open) && defined(SYS_process_madvise)
   long fd = syscall(SYS_pidfd_open, getpid(), 0);
   if (fd < 0)
