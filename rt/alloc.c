@@ -54,6 +54,9 @@ int weft__task_arena(void) { return -1; }
 
 #include <jemalloc/jemalloc.h>
 
+#include "rt/atomic.h"
+#include "rt/common.h"
+
 void *weft__alloc(size_t size) { return mallocx(size ? size : 1, 0); }
 void *weft__calloc(size_t size) {
   return mallocx(size ? size : 1, MALLOCX_ZERO);
@@ -129,8 +132,15 @@ static void task_arena_init(void) {
   task_flags = MALLOCX_ARENA(ind);
 }
 
+/* Set once the arena is set up (pthread_once ran): then an allocation
+ * costs one acquire load (pairs with the release store) before mallocx. */
+static int task_ready;
+
 void *weft__alloc_task(size_t size) {
-  pthread_once(&task_once, task_arena_init);
+  if (WEFT_UNLIKELY(!weft__load_acquire(&task_ready))) {
+    pthread_once(&task_once, task_arena_init);
+    weft__store_release(&task_ready, 1);
+  }
   return mallocx(size ? size : 1, task_flags);
 }
 
