@@ -64,12 +64,12 @@ int main(void) {
     CHECK_EQ(((unsigned char *)objs[i])[SIZE - 1], i & 0xff);
 #if !defined(WEFT_SANITIZER)
   CHECK(weft__task_arena() >= 0);
-  if (thp_available())
-    for (int i = 0; i < N; i += 997)
-      CHECK(vm_flag(objs[i], "hg"));
 #else
   CHECK_EQ(weft__task_arena(), -1);
 #endif
+  if (weft__task_arena() >= 0 && thp_available())
+    for (int i = 0; i < N; i += 997)
+      CHECK(vm_flag(objs[i], "hg"));
   /* Half freed on another thread, then reallocated and freed here. */
   pthread_t th;
   CHECK_EQ(pthread_create(&th, NULL, free_half, NULL), 0);
