@@ -28,6 +28,10 @@
 #define CHUNK_SLABS 1024
 #define WARM_MAX WEFT__STACK_WARM_MAX
 #define MAX_CHUNKS 1024
+/* weft__stack.slot is 16 bits: the most stacks a slab holds (the smallest
+ * class, 16 KiB, and its guard) must fit. */
+_Static_assert(SLAB_TARGET / (GUARD + (size_t)16 * 1024) <= UINT16_MAX,
+               "slab slots fit weft__stack.slot");
 
 typedef struct slab {
   char *base;    /* mapping start */
