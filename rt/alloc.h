@@ -19,4 +19,13 @@ void weft__free(void *p, size_t size);
 /* Grows or shrinks; NULL on failure (p is then untouched). */
 void *weft__realloc(void *p, size_t old_size, size_t new_size);
 
+/* Task objects: from an arena of their own whose memory is mapped in
+ * 2 MiB-aligned runs marked MADV_HUGEPAGE (rt/alloc.c says why). Freed
+ * only with weft__free_task. Any thread. */
+void *weft__alloc_task(size_t size);
+void weft__free_task(void *p, size_t size);
+/* The arena's index, or -1 if it could not be made (task objects then come
+ * from the default arenas); for tests. */
+int weft__task_arena(void);
+
 #endif /* WEFT_RT_ALLOC_H */

@@ -150,7 +150,7 @@ static void runtime_free(weft__runtime *rt) {
       weft_task *next = t->reg_next;
       t->magic = WEFT__TASK_FREED; /* main too, if it never finished */
       weft__task_free_name(t);
-      weft__free(t, sizeof *t);
+      weft__free_task(t, sizeof *t);
       t = next;
     }
   }

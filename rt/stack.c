@@ -21,16 +21,17 @@
 #include "rt/alloc.h"
 #include "rt/atomic.h"
 #include "rt/common.h"
-
-#ifndef MADV_GUARD_INSTALL
-#define MADV_GUARD_INSTALL 102 /* Linux 6.13; Debian 12's headers lack it */
-#endif
+#include "rt/pages.h"
 
 #define GUARD ((size_t)4096)
 #define SLAB_TARGET ((size_t)4 << 20) /* aim for about 4 MiB per slab */
 #define CHUNK_SLABS 1024
 #define WARM_MAX WEFT__STACK_WARM_MAX
 #define MAX_CHUNKS 1024
+/* weft__stack.slot is 16 bits: the most stacks a slab holds (the smallest
+ * class, 16 KiB, and its guard) must fit. */
+_Static_assert(SLAB_TARGET / (GUARD + (size_t)16 * 1024) <= UINT16_MAX,
+               "slab slots fit weft__stack.slot");
 
 typedef struct slab {
   char *base;    /* mapping start */
@@ -147,9 +148,20 @@ static int grow(weft__stack_pool *p, size_t size) {
     weft__free(owner, n * sizeof *owner);
     return -ENOMEM;
   }
-  for (size_t i = 0; p->guards && i < n; i++)
-    if (madvise(base + i * stride, GUARD, MADV_GUARD_INSTALL) != 0)
+  if (p->guards) { /* every guard of the slab in one call (rt/pages.c) */
+    struct iovec *g = weft__alloc(n * sizeof *g);
+    if (!g) {
+      munmap(base, n * stride);
+      weft__free(owner, n * sizeof *owner);
+      return -ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+      g[i] = (struct iovec){.iov_base = base + i * stride, .iov_len = GUARD};
+    int err = weft__pages_advise(g, n, MADV_GUARD_INSTALL);
+    weft__free(g, n * sizeof *g);
+    if (err)
       WEFT_PANIC("MADV_GUARD_INSTALL failed after it had worked");
+  }
 
   pthread_mutex_lock(&table_lock);
   uint32_t idx = slab_count; /* only written under table_lock */
@@ -175,7 +187,8 @@ static int grow(weft__stack_pool *p, size_t size) {
     fl->items[fl->len++] = (weft__stack){.lo = base + i * stride + GUARD,
                                          .size = size,
                                          .slab = idx,
-                                         .slot = (uint32_t)i};
+                                         .slot = (uint16_t)i,
+                                         .cold = true};
   return 0;
 }
 
@@ -197,6 +210,8 @@ static void give_back(weft__stack *s, size_t n) {
   if (n == 0)
     return;
   qsort(s, n, sizeof *s, by_address);
+  for (size_t i = 0; i < n; i++)
+    s[i].cold = true;
   char *lo = s[0].lo;
   char *hi = s[0].lo + s[0].size;
   for (size_t i = 1; i <= n; i++) {
@@ -299,6 +314,17 @@ static inline void hand_out(const weft__stack_pool *p, const weft__stack *s,
   set_owner(s, owner);
 }
 
+/* Notes s's first page in c->cold if s is cold (rt/stack.h), and marks s
+ * warm: its page is faulted in before anyone uses it. */
+static void note_cold(weft__stack_cache *c, weft__stack *s, size_t *n) {
+  if (!s->cold)
+    return;
+  s->cold = false;
+  c->cold[(*n)++] =
+      (struct iovec){.iov_base = s->lo + s->size - GUARD, /* a page */
+                     .iov_len = GUARD};
+}
+
 /* weft__stack_get's slow path, apart (a tail call) so that a cache hit
  * saves no registers for it: takes a stack of class k from the pool,
  * refilling half the cache. Returns 0 or -ENOMEM. */
@@ -316,11 +342,18 @@ WEFT_NOINLINE static int get_from_pool(weft__stack_cache *c,
     }
   }
   /* Refill half a cache at once so the lock is taken rarely. */
-  while (fl->len > 1 && c->len[k] < WEFT__STACK_CACHE / 2)
-    c->items[k][c->len[k]++] = fl->items[--fl->len];
+  size_t ncold = 0;
+  while (fl->len > 1 && c->len[k] < WEFT__STACK_CACHE / 2) {
+    weft__stack *s = &c->items[k][c->len[k]++];
+    *s = fl->items[--fl->len];
+    note_cold(c, s, &ncold);
+  }
   *out = fl->items[--fl->len];
+  note_cold(c, out, &ncold);
   note_len(p, k);
   pthread_mutex_unlock(&p->lock);
+  /* Best effort: a page this misses faults in at its first write. */
+  (void)weft__pages_advise(c->cold, ncold, MADV_POPULATE_WRITE);
   hand_out(p, out, owner);
   return 0;
 }

@@ -13,6 +13,13 @@
  *
  * Returned stacks go to a small per-worker cache (warm, no locking); past
  * its bound half of it moves to the pool's free lists, last in, first out.
+ * A worker whose cache is empty takes half a cache at once from the pool;
+ * the first (top) page of each cold stack among them (fresh from a new
+ * slab, or given back) is faulted in then, all in one system call
+ * (rt/pages.c): a first write that faults costs 12-16 us on this VM, the
+ * batch about 1 us a page, and a task that sleeps touches that page alone
+ * (bench/findings-timers.md). A slab's guard pages are made in one call
+ * too.
  * Pages are given back to the kernel (MADV_DONTNEED) by decay, as jemalloc
  * does for its heap: about once a second, while the pool is in use, the
  * free stacks of a class that stayed unused for the whole second, beyond
@@ -32,6 +39,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #define WEFT__STACK_CLASSES 10 /* 16 KiB .. 8 MiB */
 #define WEFT__STACK_CACHE 64   /* per worker and class */
@@ -52,7 +60,10 @@ typedef struct weft__stack {
   char *lo;      /* lowest usable byte; the guard page lies just below */
   size_t size;   /* usable bytes, the class size */
   uint32_t slab; /* index in the slab table */
-  uint32_t slot; /* index in the slab */
+  uint16_t slot; /* index in the slab (at most SLAB_TARGET / 20 KiB) */
+  bool cold;     /* its pages are not there: never touched since its slab
+                    was mapped, or given back; its first page is faulted
+                    in with others' before a worker uses it */
 } weft__stack;
 
 typedef struct weft__stack_freelist {
@@ -76,6 +87,10 @@ typedef struct weft__stack_pool {
 typedef struct weft__stack_cache {
   weft__stack items[WEFT__STACK_CLASSES][WEFT__STACK_CACHE];
   uint32_t len[WEFT__STACK_CLASSES];
+  /* The first pages of the cold stacks of one refill, faulted in together
+   * after the pool's lock is let go (not on the stack of the caller, which
+   * may be a task's). */
+  struct iovec cold[WEFT__STACK_CACHE / 2 + 1];
 } weft__stack_cache;
 
 int weft__stack_pool_init(weft__stack_pool *p);

@@ -149,7 +149,7 @@ static weft_task *task_alloc(weft__worker *w, weft__runtime *rt) {
   (void)w;
   (void)rt;
 #endif
-  return weft__alloc(sizeof(weft_task));
+  return weft__alloc_task(sizeof(weft_task));
 }
 
 void weft__task_free_name(weft_task *t) {
@@ -170,14 +170,14 @@ void weft__task_free(weft_task *t) {
     return;
   }
 #endif
-  weft__free(t, sizeof *t);
+  weft__free_task(t, sizeof *t);
 }
 
 void weft__task_pool_drain(weft__worker *w) {
   while (w->task_pool) {
     weft_task *t = w->task_pool;
     w->task_pool = t->next;
-    weft__free(t, sizeof *t);
+    weft__free_task(t, sizeof *t);
   }
   w->task_pool_len = 0;
 }

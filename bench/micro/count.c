@@ -6,12 +6,13 @@
  * runs N operations of one workload in one weft_run and exits: spawn_await,
  * spawn_await_deep, yield, yield_pair, sleep0, ctx_switch (one worker), or
  * issue 4's spawn_many, spawn_many_each, yield_many, ping_pong, chained_spawn
- * (at WORKERS workers, default 1). Under valgrind --tool=callgrind the
- * instruction count is repeatable, and the fixed costs (process start,
- * weft_run, warm-up) cancel out of (I(N2) - I(N1)) / (N2 - N1): the
- * instructions per operation. bench/run.sh does that arithmetic. Issue 4's
- * workloads run without their warm-up, at sizes where what does not grow
- * with N cancels out too: spawn_many and spawn_many_each N tasks;
+ * and timers (N tasks each sleeping 1 ms) (at WORKERS workers, default 1).
+ * Under valgrind --tool=callgrind the instruction count is repeatable, and
+ * the fixed costs (process start, weft_run, warm-up) cancel out of
+ * (I(N2) - I(N1)) / (N2 - N1): the instructions per operation. bench/run.sh
+ * does that arithmetic. Issue 4's workloads run without their warm-up, at
+ * sizes where what does not grow with N cancels out too: spawn_many and
+ * spawn_many_each N tasks;
  * yield_many 1000 tasks of N/1000 yields; ping_pong 1000 pairs of N/1000
  * round trips; chained_spawn N/1000 chains of 1000 (N a multiple of 1000).
  */
@@ -49,6 +50,9 @@ static void sched_ping_pong(int w, uint64_t n, bench_sched_stats *o) {
 static void sched_chained_spawn(int w, uint64_t n, bench_sched_stats *o) {
   bench_chained_spawn(w, 1000, n / 1000, false, o);
 }
+static void sched_timers(int w, uint64_t n, bench_sched_stats *o) {
+  bench_timers_many(w, n, 1, false, o);
+}
 
 static const struct {
   const char *name;
@@ -59,6 +63,7 @@ static const struct {
     {"yield_many", sched_yield_many},
     {"ping_pong", sched_ping_pong},
     {"chained_spawn", sched_chained_spawn},
+    {"timers", sched_timers},
 };
 
 int main(int argc, char **argv) {

@@ -1,9 +1,12 @@
 /* The stack pool: size classes, reuse through the cache, spill to the pool,
  * the guard lookup, the map count staying small, and the decay: pages given
  * back only after a whole period unused, beyond the warm ones, in merged
- * runs that keep the guard pages between the stacks. */
+ * runs that keep the guard pages between the stacks; the top pages of cold
+ * stacks faulted in when a worker takes them. */
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -74,7 +77,43 @@ static void decay_test(void) {
   weft__stack_pool_fini(&pool);
 }
 
+static bool resident(const char *p) {
+  unsigned char v = 0;
+  CHECK_EQ(mincore((void *)((uintptr_t)p & ~(uintptr_t)4095), 4096, &v), 0);
+  return v & 1;
+}
+
+/* Cold stacks (a new slab's) get their top page faulted in when a worker
+ * takes them from the pool, in one batch, before anything writes them; the
+ * stacks left in the pool stay untouched. */
+static void populate_test(void) {
+  static weft__stack_pool pool;
+  static weft__stack_cache cache;
+  CHECK_EQ(weft__stack_pool_init(&pool), 0);
+  weft__stack_cache_init(&cache);
+  weft__stack s;
+  CHECK_EQ(weft__stack_get(&cache, &pool, 64 * 1024, NULL, &s), 0);
+  CHECK(!s.cold);
+  CHECK(resident(s.lo + s.size - 1));
+  CHECK(!resident(s.lo + s.size - 4097)); /* only the top page */
+  /* The half cache taken with it: warm too. */
+  CHECK(cache.len[2] > 0);
+  for (uint32_t i = 0; i < cache.len[2]; i++) {
+    CHECK(!cache.items[2][i].cold);
+    CHECK(resident(cache.items[2][i].lo + cache.items[2][i].size - 1));
+  }
+  /* Still in the pool: cold and untouched. */
+  const weft__stack_freelist *fl = &pool.free[2];
+  CHECK(fl->len > 0);
+  CHECK(fl->items[0].cold);
+  CHECK(!resident(fl->items[0].lo + fl->items[0].size - 1));
+  weft__stack_put(&cache, &pool, &s);
+  weft__stack_cache_flush(&cache, &pool);
+  weft__stack_pool_fini(&pool);
+}
+
 int main(void) {
+  populate_test();
   CHECK_EQ(weft__stack_class_size(1), 16 * 1024);
   CHECK_EQ(weft__stack_class_size(16 * 1024), 16 * 1024);
   CHECK_EQ(weft__stack_class_size(16 * 1024 + 1), 32 * 1024);
