@@ -33,16 +33,10 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "cpus.h"
 #include "rt/spin.h"
 
 static int cpu_a, cpu_b; /* two CPUs the process may run on */
-
-static void pin_self(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  CHECK_EQ(sched_setaffinity(0, sizeof set, &set), 0);
-}
 
 /* ---- jobs ---------------------------------------------------------- */
 
@@ -361,19 +355,11 @@ static void t_no_lost_wake(void) {
 }
 
 int main(void) {
-  cpu_set_t all;
-  CHECK_EQ(sched_getaffinity(0, sizeof all, &all), 0);
-  if (CPU_COUNT(&all) < 2) {
+  if (!two_cpus(&cpu_a, &cpu_b)) {
     fprintf(stderr, "skipped: the process may run on one CPU only\n");
     return 77;
   }
   CHECK_EQ(unsetenv("WEFT_SPIN_US"), 0);
-  cpu_a = 0;
-  while (!CPU_ISSET(cpu_a, &all))
-    cpu_a++;
-  cpu_b = cpu_a + 1;
-  while (!CPU_ISSET(cpu_b, &all))
-    cpu_b++;
   pthread_t wd;
   CHECK_EQ(pthread_create(&wd, NULL, watchdog, NULL), 0);
   t_pays();
