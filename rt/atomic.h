@@ -20,7 +20,8 @@
  * weft__exchange is the __atomic_exchange_n builtin (one xchg).
  *
  * The spinlock is test-and-test-and-set on the same terms (ck_spinlock's
- * unlock is a ck_pr_store, see above).
+ * unlock is a ck_pr_store, see above). Its wait (rt/spinlock.c) gives the
+ * CPU away when a wait lasts: see there.
  */
 #ifndef WEFT_RT_ATOMIC_H
 #define WEFT_RT_ATOMIC_H
@@ -44,12 +45,13 @@ typedef struct weft__spinlock {
 #define WEFT__SPINLOCK_INIT                                                    \
   { 0 }
 
+/* Waits until l looks free (rt/spinlock.c); out of line, as it is rare. */
+void weft__spin_wait(weft__spinlock *l);
+
 static inline void weft__spin_lock(weft__spinlock *l) {
   /* Acquire: pairs with the release store in weft__spin_unlock. */
-  while (__atomic_exchange_n(&l->locked, 1u, __ATOMIC_ACQUIRE)) {
-    while (weft__load_relaxed(&l->locked))
-      ck_pr_stall();
-  }
+  while (__atomic_exchange_n(&l->locked, 1u, __ATOMIC_ACQUIRE))
+    weft__spin_wait(l);
 }
 
 static inline bool weft__spin_trylock(weft__spinlock *l) {
