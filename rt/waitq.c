@@ -8,10 +8,6 @@
 #include "rt/task.h"
 #include "rt/worker.h"
 
-bool weft__waitq_empty_locked(const weft__waitq *q) {
-  return q->head.next == &q->head;
-}
-
 static void unlink_waiter(weft__waiter *w) {
   w->link.prev->next = w->link.next;
   w->link.next->prev = w->link.prev;
@@ -163,10 +159,4 @@ size_t weft__waitq_wake_all_locked(weft__waitq *q, int status) {
   while (weft__waitq_wake_one_locked(q, status, NULL))
     n++;
   return n;
-}
-
-weft_task *weft__waitq_first_locked(const weft__waitq *q) {
-  if (q->head.next == &q->head)
-    return NULL;
-  return ((const weft__waiter *)(const void *)q->head.next)->task;
 }

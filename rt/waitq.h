@@ -75,7 +75,10 @@ static inline void weft__waitq_lock(weft__waitq *q) {
 static inline void weft__waitq_unlock(weft__waitq *q) {
   weft__spin_unlock(&q->lock);
 }
-bool weft__waitq_empty_locked(const weft__waitq *q);
+/* Inline: a release or a wake with nobody waiting should cost a compare. */
+static inline bool weft__waitq_empty_locked(const weft__waitq *q) {
+  return q->head.next == &q->head;
+}
 
 /* Step 1: links w for the calling task t at the back. Under the lock. */
 static inline void weft__waitq_push_locked(weft__waitq *q, weft__waiter *w,
@@ -143,6 +146,10 @@ weft_task *weft__waitq_wake_one_locked(weft__waitq *q, int status, void *value);
 /* Wakes every waiter of q, in order, under lk. Returns how many. */
 size_t weft__waitq_wake_all_locked(weft__waitq *q, int status);
 /* The task of the first waiter of q, or NULL (under lk). */
-weft_task *weft__waitq_first_locked(const weft__waitq *q);
+static inline weft_task *weft__waitq_first_locked(const weft__waitq *q) {
+  if (weft__waitq_empty_locked(q))
+    return NULL;
+  return ((const weft__waiter *)(const void *)q->head.next)->task;
+}
 
 #endif /* WEFT_RT_WAITQ_H */

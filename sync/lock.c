@@ -94,8 +94,12 @@ int weft_lock_release(weft_lock *l) {
     weft__spin_unlock(&l->lk);
     return -EPERM;
   }
-  weft__store_relaxed(&l->owner, weft__waitq_first_locked(&l->waiters));
-  weft__waitq_wake_one_locked(&l->waiters, 0, NULL);
+  if (weft__waitq_empty_locked(&l->waiters)) {
+    weft__store_relaxed(&l->owner, NULL);
+  } else { /* FIFO hand-off: the first waiter owns it now */
+    weft__store_relaxed(&l->owner, weft__waitq_first_locked(&l->waiters));
+    weft__waitq_wake_one_locked(&l->waiters, 0, NULL);
+  }
   weft__spin_unlock(&l->lk);
   return 0;
 }
