@@ -8,6 +8,8 @@ installs and builds everything, then calls this.
                    [--workloads "..."] [--parts "sched memory echo floors scaling"]
                    [--command CMDLINE]
     compare.py report --out DIR       (tables and charts again, from raw.json)
+    both take --results-md FILE: the tables also go into FILE (bench/RESULTS.md)
+    between its two marker lines (RESULTS_BEGIN, RESULTS_END below)
 
 `run` writes DIR/raw.json (every figure of every run, and how and when they
 were taken), then does what `report` does: DIR/side-by-side.md (a table per
@@ -389,7 +391,7 @@ def cmd_run(args):
     raw["load_after"] = open("/proc/loadavg").read().split()[:3]
     with open(os.path.join(args.out, "raw.json"), "w") as f:
         json.dump(raw, f, indent=1)
-    report(args.out)
+    report(args.out, args.results_md)
 
 
 def echo_once(cmd, env, load, conns, secs):
@@ -456,7 +458,7 @@ def cell(r):
     return r["status"][0] if r["status"] else "not run"
 
 
-def report(out):
+def report(out, results_md=None):
     raw = json.load(open(os.path.join(out, "raw.json")))
     runs = {(r["workload"], r["runtime"], r["workers"]): r for r in raw["runs"]}
     workers = raw["workers"]
@@ -702,6 +704,38 @@ def report(out):
     with open(os.path.join(out, "side-by-side.md"), "w") as f:
         f.write("\n".join(L) + "\n")
     log("compare.py: wrote %s" % os.path.join(out, "side-by-side.md"))
+    if results_md:
+        write_results_md(results_md, L, out)
+
+
+# The part of bench/RESULTS.md that a run rewrites lies between these lines.
+RESULTS_BEGIN = "<!-- from here to the end marker bench/compare.sh writes; edits are lost -->"
+RESULTS_END = "<!-- end of what bench/compare.sh writes -->"
+
+
+def write_results_md(path, lines, out):
+    """Puts the report into the file at path (bench/RESULTS.md) between its
+    markers: headings one level down, charts and raw.json named from there."""
+    rel = os.path.relpath(os.path.abspath(out), os.path.dirname(os.path.abspath(path)))
+    body = []
+    for line in lines:
+        if line.startswith("#"):
+            line = "#" + line
+        line = line.replace("`raw.json` beside this file", "`%s/raw.json`" % rel)
+        m = re.match(r"!\[([^\]]*)\]\(([^)]*)\)$", line)
+        if m:
+            line = "![%s](%s/%s)" % (m.group(1), rel, m.group(2))
+        body.append(line)
+    with open(path) as f:
+        text = f.read()
+    i, j = text.find(RESULTS_BEGIN), text.find(RESULTS_END)
+    if i < 0 or j < i:
+        sys.exit("compare.py: %s lacks the lines %r and %r around the part a run writes"
+                 % (path, RESULTS_BEGIN, RESULTS_END))
+    text = text[:i + len(RESULTS_BEGIN)] + "\n\n" + "\n".join(body).strip("\n") + "\n\n" + text[j:]
+    with open(path, "w") as f:
+        f.write(text)
+    log("compare.py: wrote its part of %s" % path)
 
 
 # ---- charts (gnuplot, SVG) ----------------------------------------------------
@@ -835,8 +869,10 @@ def main():
     r.add_argument("--workloads", default="")
     r.add_argument("--parts", default="sched memory echo floors scaling")
     r.add_argument("--command", default="")
+    r.add_argument("--results-md", default="")
     p = sub.add_parser("report")
     p.add_argument("--out", required=True)
+    p.add_argument("--results-md", default="")
     a = ap.parse_args()
     if a.what == "run":
         for x in (a.runtimes.split() if a.runtimes else []):
@@ -847,7 +883,7 @@ def main():
                 ap.error("unknown workload %s" % x)
         cmd_run(a)
     else:
-        report(a.out)
+        report(a.out, a.results_md)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,8 @@
 #    every usable CPU), memory (100,000 and 1,000,000 sleeping tasks), the
 #    echo servers under one load generator, and the floors;
 # 4. writes DIR/raw.json, DIR/side-by-side.md and an SVG chart per workload
-#    (bench/compare.py). Progress on stderr.
+#    (bench/compare.py), and with the default DIR the same tables into
+#    bench/RESULTS.md, between its marker lines. Progress on stderr.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -37,7 +38,7 @@ while [ $# -gt 0 ]; do
   --no-install) install=0 ;;
   --out) out=${2:?}; shift ;;
   --reps | --workers | --runtimes | --workloads | --parts) pass+=("$1" "${2:?}"); shift ;;
-  *) sed -n '2,27p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,28p' "$0" >&2; exit 2 ;;
   esac
   shift
 done
@@ -77,5 +78,7 @@ log "== build go (go build)"
 
 # ---- run and report ---------------------------------------------------------
 mkdir -p "$out"
+# A run into the default directory also rewrites its part of RESULTS.md.
+[ "$out" = "$here/results" ] && pass+=(--results-md "$here/RESULTS.md")
 exec /usr/bin/python3 "$here/compare.py" run --out "$out" --weft-build "$b" \
   --peers-build "$pb" --command "$cmdline" "${pass[@]}"
