@@ -2,38 +2,61 @@
  * rt/spinlock.c: how a spinlock's waiter waits (rt/atomic.h holds the lock
  * and its fast path, one exchange).
  *
- * Every critical section in weft is short: a few dozen to a few hundred
- * nanoseconds (a queue's ring slot, a wait list's links, a registry
- * shard's list). A waiter polls the lock word, with the CPU's pause hint
- * between polls, WEFT_SPIN_POLLS times; if the lock is still held then, its
- * holder is almost surely not running, and the waiter calls sched_yield
- * before it polls again, round after round.
+ * Most critical sections in weft last tens to hundreds of nanoseconds (a
+ * queue's ring slot, a wait list's links, a registry shard's list); a few
+ * are longer (a wake's eventfd write, a timer heap's sift, a task dump's
+ * walk of every shard). A waiter:
+ *  1. polls the lock word, with the CPU's pause hint between polls, up to
+ *     WEFT_SPIN_POLLS times (on this project's VM a pause is about 19 ns,
+ *     so about 0.6 us in all);
+ *  2. then calls sched_yield (about 1.2 us here) and goes back to 1, up to
+ *     WEFT_SPIN_YIELDS times;
+ *  3. then, the lock still held after all that, sleeps for
+ *     WEFT_SPIN_NAP_NS (the kernel's timer slack makes it about 50 us)
+ *     before each further round of polls.
  *
  * Why: a holder stops running when the OS deschedules it, with more
  * workers than CPUs or another process on its CPU. A waiter that kept
- * polling would hold its own CPU until the end of its time slice
- * (milliseconds), and if the holder waits for that CPU, nobody gets the
+ * polling would keep its own CPU until the end of its time slice
+ * (milliseconds), and if the holder waits for that CPU nobody gets the
  * lock meanwhile. Measured (bench/RESULTS.md, "the spinlock's wait"): at 4
- * workers on 2 CPUs, spawn_many's 35,000 contended acquisitions polled 18
- * million times, nearly all in about 300 waits of some 60,000 polls each;
- * the queue workload (ten producers and one consumer on one lock) ran 3-5x
- * slower than with the yield. The yield also takes a waiter out of the
- * lock's cache line for a while: at 2 workers on 2 CPUs, where a holder
- * is rarely descheduled, the queue workload still ran twice as fast.
+ * workers on 2 CPUs, a spawn_many run's waits polled 27-40 million times,
+ * nearly all in a few hundred waits of about 60,000 polls; with the yield,
+ * spawn_many took 0.57x the time, gather 0.33x, and the queue workload
+ * 0.23x (0.62x at 2 workers, where a waiter that yields also leaves the
+ * lock's cache line to the holder for a while).
  *
- * Go's runtime lock waits the same way before it sleeps in the kernel (a
- * few rounds of pauses, then one yield). weft's waiter never sleeps: a
- * sleeping waiter needs an unlock that checks for sleepers, an atomic
- * read-modify-write on every unlock instead of a plain store.
+ * Step 3 is for kernels whose sched_yield does not give the CPU to the
+ * descheduled holder (a yield moves the caller behind the other runnable
+ * threads of its CPU only as far as the scheduler's policy says; Linux
+ * 6.18 here does it). A sleeping waiter is off the run queue for certain.
+ * It comes late: while the holder runs on, napping waiters wake up and
+ * take its CPU for a poll every 50 us each, which is why the naps start
+ * only after 64 yields (a test of 8 threads on one CPU spent 2.2x the CPU
+ * time the lock was held with naps after 4 yields, 1.2x after 64).
  *
- * sched_yield leaves errno alone on Linux (it cannot fail).
+ * Go's runtime lock waits the same way, then sleeps in the kernel until
+ * the unlock wakes it. weft's waiter does not: that needs an unlock that
+ * checks for sleepers, an atomic read-modify-write on every unlock instead
+ * of a plain store.
+ *
+ * A nap saves and restores errno (nanosleep may set it); sched_yield
+ * cannot fail on Linux.
  */
+#include <errno.h>
 #include <sched.h>
+#include <time.h>
 
 #include "rt/atomic.h"
 
 #ifndef WEFT_SPIN_POLLS
 #define WEFT_SPIN_POLLS 32
+#endif
+#ifndef WEFT_SPIN_YIELDS
+#define WEFT_SPIN_YIELDS 64
+#endif
+#ifndef WEFT_SPIN_NAP_NS
+#define WEFT_SPIN_NAP_NS 1000
 #endif
 
 /* The pause hint of a spin-wait poll: ck_pr_stall of CK's GCC port is only
@@ -48,14 +71,27 @@ static inline void cpu_relax(void) {
 #endif
 }
 
+/* A short sleep: the waiter leaves the CPU's run queue for a while. */
+static void nap(void) {
+  int saved = errno;
+  struct timespec ts = {.tv_sec = 0, .tv_nsec = WEFT_SPIN_NAP_NS};
+  nanosleep(&ts, NULL);
+  errno = saved;
+}
+
 void weft__spin_wait(weft__spinlock *l) {
-  unsigned polls = 0;
+  unsigned polls = 0, yields = 0;
   while (weft__load_relaxed(&l->locked)) {
     if (++polls < WEFT_SPIN_POLLS) {
       cpu_relax();
-    } else {
+      continue;
+    }
+    polls = 0;
+    if (yields < WEFT_SPIN_YIELDS) {
+      yields++;
       sched_yield();
-      polls = 0;
+    } else {
+      nap();
     }
   }
 }
