@@ -80,7 +80,8 @@ static void nap(void) {
 }
 
 void weft__spin_wait(weft__spinlock *l) {
-  unsigned polls = 0, yields = 0;
+  unsigned polls = 0;
+  unsigned yields = 0;
   while (weft__load_relaxed(&l->locked)) {
     if (++polls < WEFT_SPIN_POLLS) {
       cpu_relax();
