@@ -45,6 +45,15 @@ typedef struct weft__spinlock {
 #define WEFT__SPINLOCK_INIT                                                    \
   { 0 }
 
+/* A busy wait's progress (rt/spinlock.c): start at {0}, call
+ * weft__backoff_step once per failed poll. */
+typedef struct weft__backoff {
+  unsigned polls, yields;
+} weft__backoff;
+/* One step of a wait: a pause, or after enough of them a yield of the CPU,
+ * or after enough of those a short sleep. */
+void weft__backoff_step(weft__backoff *b);
+
 /* Waits until l looks free (rt/spinlock.c); out of line, as it is rare. */
 void weft__spin_wait(weft__spinlock *l);
 

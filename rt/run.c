@@ -99,8 +99,12 @@ static weft_task *take_joiner(weft__worker *w, weft_task *t, bool *ref) {
   /* Acquire: pairs with the release store in join_claim (rt/task.c); it
    * follows that CAS by a few instructions, so this spins only if the
    * awaiter's thread was stopped just between the two. */
-  while (!(j = weft__load_acquire(&t->joiner)))
-    ck_pr_stall();
+  if (WEFT_UNLIKELY(!(j = weft__load_acquire(&t->joiner)))) {
+    weft__backoff b = {0, 0};
+    do /* that thread may be off its CPU */
+      weft__backoff_step(&b);
+    while (!(j = weft__load_acquire(&t->joiner)));
+  }
   /* From DONE on, j may leave its await and finish on another worker: the
    * reference keeps it for the wake. Not needed when j can run only on
    * this thread, busy here (as wake_first_unlock in rt/waitq.c). */

@@ -1,6 +1,8 @@
 /*
  * rt/spinlock.c: how a spinlock's waiter waits (rt/atomic.h holds the lock
- * and its fast path, one exchange).
+ * and its fast path, one exchange), and the other busy waits of weft with
+ * it (weft__backoff_step: a finished task's awaiter caught between its
+ * claim and its store, a canceller inside a task's cancel forward).
  *
  * Most critical sections in weft last tens to hundreds of nanoseconds (a
  * queue's ring slot, a wait list's links, a registry shard's list); a few
@@ -79,20 +81,22 @@ static void nap(void) {
   errno = saved;
 }
 
-void weft__spin_wait(weft__spinlock *l) {
-  unsigned polls = 0;
-  unsigned yields = 0;
-  while (weft__load_relaxed(&l->locked)) {
-    if (++polls < WEFT_SPIN_POLLS) {
-      cpu_relax();
-      continue;
-    }
-    polls = 0;
-    if (yields < WEFT_SPIN_YIELDS) {
-      yields++;
-      sched_yield();
-    } else {
-      nap();
-    }
+void weft__backoff_step(weft__backoff *b) {
+  if (++b->polls < WEFT_SPIN_POLLS) {
+    cpu_relax();
+    return;
   }
+  b->polls = 0;
+  if (b->yields < WEFT_SPIN_YIELDS) {
+    b->yields++;
+    sched_yield();
+  } else {
+    nap();
+  }
+}
+
+void weft__spin_wait(weft__spinlock *l) {
+  weft__backoff b = {0, 0};
+  while (weft__load_relaxed(&l->locked))
+    weft__backoff_step(&b);
 }

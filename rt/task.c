@@ -419,9 +419,15 @@ static inline void forward_set(weft_task *self, bool (*fn)(void *ctx),
  * after the forward was cleared). Acquire: pairs with the canceller's
  * release of fwd_busy, so its uses of ctx (and a CANCEL it set) come
  * before our return. */
-static inline void forward_wait_out(weft_task *self) {
+WEFT_NOINLINE static void forward_wait_out_slow(weft_task *self) {
+  weft__backoff b = {0, 0};
   while (weft__load_acquire(&self->fwd_busy))
-    ck_pr_stall();
+    weft__backoff_step(&b); /* the canceller's thread may be off its CPU */
+}
+
+static inline void forward_wait_out(weft_task *self) {
+  if (WEFT_UNLIKELY(weft__load_acquire(&self->fwd_busy)))
+    forward_wait_out_slow(self);
 }
 
 static inline void forward_clear(weft_task *self) {
