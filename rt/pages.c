@@ -5,6 +5,9 @@
  * project's VM (nested virtualisation) a trap costs 12-16 us, where a
  * madvise(MADV_POPULATE_WRITE) fills the page tables of a range for
  * 0.6-1.2 us a page without trapping per page (bench/findings-timers.md).
+ * On this VM the first write to a populated page still traps once (its
+ * shadow page tables), for about half the cost: 6-8 us against 13-14
+ * (bench/experiments/first_touch.c); on other machines it does not.
  * A stack slab's guard pages and the first pages of the stacks a worker is
  * about to use are scattered (one per stack), so one madvise each would be
  * one system call per stack; process_madvise(2) takes them all at once.

@@ -17,7 +17,8 @@
  * the first (top) page of each cold stack among them (fresh from a new
  * slab, or given back) is faulted in then, all in one system call
  * (rt/pages.c): a first write that faults costs 12-16 us on this VM, the
- * batch about 1 us a page, and a task that sleeps touches that page alone
+ * batch about 1 us a page (plus a cheaper trap at the first write on this
+ * VM, rt/pages.c says why), and a task that sleeps touches that page alone
  * (bench/findings-timers.md). A slab's guard pages are made in one call
  * too.
  * Pages are given back to the kernel (MADV_DONTNEED) by decay, as jemalloc
