@@ -31,9 +31,13 @@
 #include "rt/atomic.h"
 
 static weft__spinlock lock = WEFT__SPINLOCK_INIT;
-static uint64_t counter;  /* under lock */
-static unsigned inside;   /* under lock: threads inside */
-static unsigned overlaps; /* under lock: times one found another inside */
+static uint64_t counter; /* under lock */
+/* Under lock: threads inside, and the times one found another inside.
+ * Volatile, so that the compiler keeps the increment and the decrement of
+ * `inside` apart (no other thread may touch it between them, if the lock
+ * works, and it could otherwise fold them away). */
+static volatile unsigned inside;
+static volatile unsigned overlaps;
 static pthread_barrier_t start_line;
 
 /* ---- 1. mutual exclusion ------------------------------------------ */
@@ -56,7 +60,9 @@ static void *exclusion_thread(void *arg) {
 
 static void exclusion(void) {
   pthread_t th[EX_THREADS];
-  counter = inside = overlaps = 0;
+  counter = 0;
+  inside = 0;
+  overlaps = 0;
   CHECK_EQ(pthread_barrier_init(&start_line, NULL, EX_THREADS), 0);
   for (int i = 0; i < EX_THREADS; i++)
     CHECK_EQ(pthread_create(&th[i], NULL, exclusion_thread, NULL), 0);
