@@ -35,6 +35,7 @@
 #include "check.h"
 #include "cpus.h"
 #include "rt/spin.h"
+#include "watchdog.h"
 
 static int cpu_a, cpu_b; /* two CPUs the process may run on */
 
@@ -261,31 +262,6 @@ static void t_bounded(void) {
 
 /* ---- no lost wake ------------------------------------------------- */
 
-static uint32_t watchdog_stop; /* atomic */
-
-static void *watchdog(void *arg) {
-  (void)arg;
-  uint64_t last = 0;
-  int64_t since = weft_now_ns();
-  while (!__atomic_load_n(&watchdog_stop, __ATOMIC_ACQUIRE)) {
-    struct timespec ts = {0, 50000000};
-    nanosleep(&ts, NULL);
-    uint64_t p = __atomic_load_n(&progress, __ATOMIC_RELAXED);
-    int64_t now = weft_now_ns();
-    if (p != last) {
-      last = p;
-      since = now;
-    } else if (now - since > 10000000000) {
-      fprintf(stderr,
-              "no round trip completed for 10 s after %llu: a lost "
-              "wake-up\n",
-              (unsigned long long)p);
-      exit(1);
-    }
-  }
-  return NULL;
-}
-
 /* A job of a random length: none, a busy-wait of up to 20 us, or a yield
  * of its CPU. */
 static int random_job(void *arg, void **result) {
@@ -360,15 +336,14 @@ int main(void) {
     return 77;
   }
   CHECK_EQ(unsetenv("WEFT_SPIN_US"), 0);
-  pthread_t wd;
-  CHECK_EQ(pthread_create(&wd, NULL, watchdog, NULL), 0);
+  watchdog wd;
+  watchdog_start(&wd, &progress, "spin");
   t_pays();
   t_same_cpu();
   t_oversubscribed();
   t_bounded();
   t_no_lost_wake();
-  __atomic_store_n(&watchdog_stop, 1u, __ATOMIC_RELEASE);
-  pthread_join(wd, NULL);
+  watchdog_stop(&wd);
   fprintf(stderr, "ok\n");
   return 0;
 }

@@ -43,6 +43,7 @@
 
 #include "check.h"
 #include "cpus.h"
+#include "watchdog.h"
 
 #define TRIPS 2000
 #define WARMUP 200
@@ -125,45 +126,20 @@ static int trips(void *arg, void **result) {
   return 0;
 }
 
-static uint32_t done; /* atomic */
-
-static void *watchdog(void *arg) {
-  (void)arg;
-  uint64_t last = 0;
-  int64_t since = weft_now_ns();
-  while (!__atomic_load_n(&done, __ATOMIC_ACQUIRE)) {
-    struct timespec ts = {0, 50000000};
-    nanosleep(&ts, NULL);
-    uint64_t p = __atomic_load_n(&progress, __ATOMIC_RELAXED);
-    if (p != last) {
-      last = p;
-      since = weft_now_ns();
-    } else if (weft_now_ns() - since > 10000000000) {
-      fprintf(stderr,
-              "spin_quiet: no round trip for 10 s after %llu: a "
-              "lost wake-up\n",
-              (unsigned long long)p);
-      exit(1);
-    }
-  }
-  return NULL;
-}
-
 int main(void) {
   if (!two_cpus(&cpu_a, &cpu_b)) {
     fprintf(stderr, "skipped: the process may run on one CPU only\n");
     return 77;
   }
   CHECK_EQ(unsetenv("WEFT_SPIN_US"), 0);
-  pthread_t wd;
-  CHECK_EQ(pthread_create(&wd, NULL, watchdog, NULL), 0);
+  watchdog wd;
+  watchdog_start(&wd, &progress, "spin_quiet");
   weft_config cfg;
   weft_config_init(&cfg);
   cfg.workers = 2;
   cfg.idle_spin_us = 0; /* the longest spin allowed */
   CHECK_EQ(weft_run(&cfg, trips, NULL, NULL), 0);
-  __atomic_store_n(&done, 1u, __ATOMIC_RELEASE);
-  CHECK_EQ(pthread_join(wd, NULL), 0);
+  watchdog_stop(&wd);
   uint64_t sleeps = got.parks - got.woken;
   fprintf(stderr,
           "spin_quiet: %d round trips: parks %llu spins %llu spins_woken "
