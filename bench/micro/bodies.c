@@ -28,6 +28,19 @@ typedef struct job {
   uint64_t ns;
 } job;
 
+/* Runs op WARMUP times, then j->iters times on the clock, into j->ns. A
+ * macro, so that each body's operation is compiled into its loop as
+ * written (a call through a pointer would add to every operation). */
+#define TIMED_LOOP(j, op)                                                      \
+  do {                                                                         \
+    for (int warm_ = 0; warm_ < WARMUP; warm_++)                               \
+      op;                                                                      \
+    int64_t t0_ = weft_now_ns();                                               \
+    for (uint64_t i_ = 0; i_ < (j)->iters; i_++)                               \
+      op;                                                                      \
+    (j)->ns = (uint64_t)(weft_now_ns() - t0_);                                 \
+  } while (0)
+
 static uint64_t run(weft_fn main_fn, uint64_t iters) {
   job j = {.iters = iters, .ns = 0};
   weft_config cfg;
@@ -62,13 +75,7 @@ static void spawn_await_once(void) {
 
 static int spawn_await_main(void *arg, void **result) {
   (void)result;
-  job *j = arg;
-  for (int i = 0; i < WARMUP; i++)
-    spawn_await_once();
-  int64_t t0 = weft_now_ns();
-  for (uint64_t i = 0; i < j->iters; i++)
-    spawn_await_once();
-  j->ns = (uint64_t)(weft_now_ns() - t0);
+  TIMED_LOOP((job *)arg, spawn_await_once());
   return 0;
 }
 
@@ -96,13 +103,7 @@ static void spawn_await_deep_once(void) {
 
 static int spawn_await_deep_main(void *arg, void **result) {
   (void)result;
-  job *j = arg;
-  for (int i = 0; i < WARMUP; i++)
-    spawn_await_deep_once();
-  int64_t t0 = weft_now_ns();
-  for (uint64_t i = 0; i < j->iters; i++)
-    spawn_await_deep_once();
-  j->ns = (uint64_t)(weft_now_ns() - t0);
+  TIMED_LOOP((job *)arg, spawn_await_deep_once());
   return 0;
 }
 
@@ -114,13 +115,7 @@ uint64_t bench_spawn_await_deep(uint64_t iters) {
 
 static int yield_main(void *arg, void **result) {
   (void)result;
-  job *j = arg;
-  for (int i = 0; i < WARMUP; i++)
-    check("weft_yield", weft_yield());
-  int64_t t0 = weft_now_ns();
-  for (uint64_t i = 0; i < j->iters; i++)
-    check("weft_yield", weft_yield());
-  j->ns = (uint64_t)(weft_now_ns() - t0);
+  TIMED_LOOP((job *)arg, check("weft_yield", weft_yield()));
   return 0;
 }
 
@@ -163,13 +158,7 @@ uint64_t bench_yield_pair(uint64_t iters) {
 
 static int sleep0_main(void *arg, void **result) {
   (void)result;
-  job *j = arg;
-  for (int i = 0; i < WARMUP; i++)
-    check("weft_sleep_ns", weft_sleep_ns(0));
-  int64_t t0 = weft_now_ns();
-  for (uint64_t i = 0; i < j->iters; i++)
-    check("weft_sleep_ns", weft_sleep_ns(0));
-  j->ns = (uint64_t)(weft_now_ns() - t0);
+  TIMED_LOOP((job *)arg, check("weft_sleep_ns", weft_sleep_ns(0)));
   return 0;
 }
 
